@@ -1,0 +1,31 @@
+# The two commands a newcomer runs (see README.md):
+#   make demo   set everything up, run the baseline and the headline comparisons
+#   make test   set everything up, run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONSTRAINTS := constraints.txt
+
+.PHONY: demo test setup clean
+
+$(BIN)/casim: pyproject.toml $(CONSTRAINTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	touch $(BIN)/casim
+
+setup: $(BIN)/casim
+
+demo: setup
+	$(BIN)/casim run scenarios/baseline.toml
+	$(BIN)/casim compare scenarios/baseline.toml scenarios/no_opening_2016.toml
+	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml
+	@echo
+	@echo "Results are in results/: baseline/, compare_baseline_vs_no_opening_2016/, compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/"
+	@echo "Open results/baseline/figures/index.png first."
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) results/*/

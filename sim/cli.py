@@ -1,0 +1,137 @@
+"""The ``casim`` command line: ``casim run`` and ``casim compare``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sim.compare import compare
+from sim.engine import run
+from sim.output import manifest, summarise, write_csv, write_json, write_table
+from sim.scenario import ScenarioError, load_scenario, scenario_sources
+
+RESULTS = Path("results")
+
+
+def _load(reference: str, replicates: int | None, seed: int | None):
+    return load_scenario(reference, replicates=replicates, seed=seed)
+
+
+def _run_with_progress(scenario, label: str):
+    years = scenario.end_year - 1991 + 1
+    with tqdm(total=years, desc=f"{label} ({scenario.replicates} replicates)", unit="year", disable=None,
+              file=sys.stderr) as bar:
+        return run(scenario, on_year=lambda _year: bar.update())
+
+
+def _scenario_record(reference: str, scenario) -> dict:
+    return {
+        "name": scenario.name,
+        "file": str(reference),
+        "sha256": scenario.digest(),
+        "resolved": scenario.model_dump(mode="json"),
+        "sources": scenario_sources(reference),
+        "replicates": scenario.replicates,
+        "seed": scenario.seed,
+    }
+
+
+def command_run(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, args.replicates, args.seed)
+    out = Path(args.out) if args.out else RESULTS / scenario.name
+    started = time.perf_counter()
+    table = _run_with_progress(scenario, scenario.name)
+    from sim.figures import write_run_figures
+
+    figures = write_run_figures(table, out / "figures")
+    write_table(table, out / "timeseries.parquet")
+    write_csv(summarise(table), out / "summary.csv")
+    write_json(manifest(
+        kind="run",
+        scenario=_scenario_record(args.scenario, scenario),
+        replicate_seeds=sorted(table["seed"].unique().tolist()),
+        wall_time_s=round(time.perf_counter() - started, 3),
+        outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
+    ), out / "manifest.json")
+    print(f"casim: wrote {out}/ (timeseries.parquet, summary.csv, manifest.json, figures/)")
+    return 0
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    first = _load(args.scenarios[0], args.replicates, args.seed)
+    scenarios = [first] + [_load(ref, first.replicates, first.seed) for ref in args.scenarios[1:]]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ScenarioError(f"{args.scenarios}: scenario names must differ to be compared; got {names}")
+    out = Path(args.out) if args.out else RESULTS / ("compare_" + "_vs_".join(names))
+    started = time.perf_counter()
+    import pandas as pd
+
+    table = pd.concat([_run_with_progress(s, s.name) for s in scenarios], ignore_index=True)
+    for column in ("scenario", "scope", "entity", "variable"):
+        table[column] = table[column].astype("category")
+    from sim.figures import plot_comparison, plot_index
+
+    results, figures = [], []
+    for other in names[1:]:
+        result = compare(table, names[0], other)
+        print(f"\n{other} (B) vs {names[0]} (A): integration index, paired by seed, "
+              f"{result['n_pairs'].iloc[0]} pairs")
+        print(result.drop(columns="n_pairs").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        figures.append(out / "figures" / f"comparison_{other}.png")
+        plot_comparison(result, figures[-1])
+        results.append(result.assign(a=names[0], b=other))
+    figures.append(out / "figures" / "index.png")
+    plot_index(table, figures[-1])
+    write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
+    write_table(table, out / "timeseries.parquet")
+    write_csv(summarise(table), out / "summary.csv")
+    write_json(manifest(
+        kind="compare",
+        scenarios=[_scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)],
+        replicate_seeds=sorted(table["seed"].unique().tolist()),
+        wall_time_s=round(time.perf_counter() - started, 3),
+        outputs=["comparison.csv", "timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
+    ), out / "manifest.json")
+    print(f"\ncasim: wrote {out}/ (comparison.csv, timeseries.parquet, summary.csv, manifest.json, figures/)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run_parser = commands.add_parser("run", help="run a scenario and write tables, figures and a manifest")
+    run_parser.add_argument("scenario", help="scenario file (or the name of a shipped scenario)")
+    compare_parser = commands.add_parser("compare", help="does the integration index rise under B (C, ...) against A?")
+    compare_parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="A, then B [C ...]")
+    for sub in (run_parser, compare_parser):
+        sub.add_argument("--replicates", type=int, metavar="N", help="number of replicates (default: the scenario's)")
+        sub.add_argument("--seed", type=int, metavar="S", help="run seed (default: the scenario's)")
+        sub.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>/)")
+    run_parser.set_defaults(handler=command_run)
+    compare_parser.set_defaults(handler=command_compare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "compare" and len(args.scenarios) < 2:
+        print("casim: error: compare needs at least two scenarios (A and B)", file=sys.stderr)
+        return 2
+    try:
+        return args.handler(args)
+    except ScenarioError as error:
+        print(f"casim: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("casim: interrupted; no partial files were left", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Outside drivers: the only things a scenario may set.
+
+The brief (``shared/BRIEF.md``, "Inputs versus outcomes") separates what lies outside the
+five states' interaction from what the rules must produce. A driver is one of the former:
+leader changes and dispositions, memberships in outside blocs, river flow, demand growth,
+dams and power lines, and outside security shocks. Border regimes, delimitation, trade,
+trust, summits, clashes, water-energy deals and every index are outcomes, and no driver
+sets them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from sim.geography import RIVERS, STATES, load_geography
+
+FIRST_YEAR = 1991
+
+
+@dataclass(frozen=True)
+class DriverSpec:
+    """An outside driver: its scope, default, range, unit and meaning."""
+
+    name: str
+    scope: str  # "state", "river" or "region"
+    default: float | tuple[float, ...]
+    min: float
+    max: float
+    unit: str
+    description: str
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return {"state": STATES, "river": RIVERS, "region": ("region",)}[self.scope]
+
+
+def _driver_specs() -> dict[str, DriverSpec]:
+    geo = load_geography()
+    specs = [
+        DriverSpec("leader_disposition", "state", 0.5, 0.0, 1.0, "0 closed .. 1 open",
+                   "The leader's disposition toward neighbours: openness of economy and borders, "
+                   "readiness for dialogue. Set by leader changes."),
+        DriverSpec("eurasian_bloc_member", "state", 0.0, 0.0, 1.0, "0/1",
+                   "Membership in the Russia-led economic bloc (EurAsEC 2001-2014, EAEU from 2015)."),
+        DriverSpec("csto_member", "state", 0.0, 0.0, 1.0, "0/1",
+                   "Membership in the Collective Security Treaty (Organization)."),
+        DriverSpec("neutrality", "state", 0.0, 0.0, 1.0, "0/1",
+                   "Declared permanent neutrality: the state stays out of multilateral bodies."),
+        DriverSpec("security_shock", "state", 0.0, 0.0, 1.0, "0 none .. 1 war-like",
+                   "An outside or domestic security shock not produced by the five states' "
+                   "interaction: armed incursions, civil war, a violent change of power."),
+        DriverSpec("river_flow", "river", 1.0, 0.2, 1.5, "multiple of mean flow",
+                   "Natural river flow relative to the long-term mean (climate, glaciers, "
+                   "withdrawals by Afghanistan)."),
+        DriverSpec("irrigation_demand", "state", 1.0, 0.3, 2.5, "multiple of Soviet-era demand",
+                   "Water demand relative to the Soviet-era allocation (population, irrigated area)."),
+        DriverSpec("power_demand", "state", 1.0, 0.3, 3.0, "multiple of 1991 demand",
+                   "Winter electricity demand relative to 1991 (population, heating)."),
+        DriverSpec("reservoir_capacity_km3", "river", tuple(geo.reservoir_capacity_km3), 0.0, 60.0, "km3",
+                   "Storage of the upstream state's reservoirs on the river (new dams add to it)."),
+        DriverSpec("power_grid_link", "state", 1.0, 0.0, 1.0, "0 isolated .. 1 linked",
+                   "Physical capacity of the state's power lines to its neighbours."),
+        DriverSpec("water_energy_framework", "region", 0.0, 0.0, 1.0, "0 none .. 1 strong",
+                   "An outside-backed water-energy framework (donor finance, joint hydropower "
+                   "company, export line) that makes fuel-for-water deals cheaper to strike."),
+    ]
+    return {spec.name: spec for spec in specs}
+
+
+DRIVER_SPECS = _driver_specs()
+
+
+def default_path(spec: DriverSpec, years: int) -> np.ndarray:
+    """The driver's default value for every year, shape (years, entities)."""
+    default = np.broadcast_to(np.asarray(spec.default, dtype=float), (len(spec.entities),))
+    return np.tile(default, (years, 1))
+
+
+class DriverPaths:
+    """Yearly values of every driver over a run, built from a validated scenario.
+
+    Attributes:
+        years: the simulated years, 1991..end_year.
+        paths: driver name -> array (years, entities).
+    """
+
+    def __init__(self, end_year: int):
+        self.years = np.arange(FIRST_YEAR, end_year + 1)
+        self.paths = {name: default_path(spec, len(self.years)) for name, spec in DRIVER_SPECS.items()}
+        self.paths["leader_change"] = np.zeros((len(self.years), len(STATES)))
+
+    def at(self, year: int) -> SimpleNamespace:
+        """All drivers in one year as (entities,) arrays; region drivers as floats."""
+        row = year - FIRST_YEAR
+        values = {}
+        for name, path in self.paths.items():
+            spec = DRIVER_SPECS.get(name)
+            values[name] = float(path[row, 0]) if spec and spec.scope == "region" else path[row]
+        return SimpleNamespace(**values)

@@ -1,0 +1,163 @@
+"""One simulated year: every state decides from last year's world, then all decisions apply.
+
+:func:`decide` and :func:`apply` are the only place the rule modules are combined. The
+Mesa model (:mod:`sim.model`) calls them with one replicate, each :class:`~sim.agents.State`
+taking its own row of the decisions; the ensemble engine (:mod:`sim.engine`) calls them
+with many replicates at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from types import SimpleNamespace
+
+import numpy as np
+
+from sim.geography import Geography
+from sim.parameters import Parameters, per_dyad, per_state
+from sim.randomness import RandomStreams
+from sim.rules import economy, institutions, subjective, territory, water
+from sim.world import World
+
+# Named random streams: each draw in a year has its own, so adding one never shifts another.
+STREAM_FLOW, STREAM_FUEL, STREAM_INCIDENTS, STREAM_SUMMIT = range(4)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What each state chooses this year; axis 1 is the deciding state.
+
+    Attributes:
+        border_side: openness of i's side of each border (R, 5, 5).
+        delimitation_will: i's will to settle its border with j (R, 5, 5).
+        deal_willingness: i's willingness for a water-energy deal with j (R, 5, 5).
+        fuel_delivery: 1 where i delivers the fuel it owes j under a deal (R, 5, 5).
+        willingness_to_meet: i's willingness to meet the other leaders (R, 5).
+        support: i's support for a deep Central-Asia-only body (R, 5).
+    """
+
+    border_side: np.ndarray
+    delimitation_will: np.ndarray
+    deal_willingness: np.ndarray
+    fuel_delivery: np.ndarray
+    willingness_to_meet: np.ndarray
+    support: np.ndarray
+
+    def of_state(self, index: int) -> Decisions:
+        """The row of one deciding state (keeps the axis, length 1)."""
+        return Decisions(**{f.name: getattr(self, f.name)[:, index : index + 1] for f in fields(self)})
+
+    @classmethod
+    def combine(cls, rows: list[Decisions]) -> Decisions:
+        """Reassemble the joint decisions from each state's row, in state order."""
+        return cls(**{f.name: np.concatenate([getattr(r, f.name) for r in rows], axis=1) for f in fields(cls)})
+
+
+def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters, geo: Geography,
+           streams: RandomStreams) -> Decisions:
+    """Every state's choices for ``year``, from last year's world and this year's drivers."""
+    disposition = drivers.leader_disposition
+    dependence = economy.trade_dependence(world.trade_musd, world.gdp_busd)
+    pull = economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member, world.securitisation, geo, params)
+    n = len(disposition)
+    meet = institutions.willingness_to_meet(disposition, world.trust)
+    return Decisions(
+        border_side=territory.border_side_choice(
+            world.border_side, disposition, world.trust, world.securitisation, dependence, geo, params
+        ),
+        delimitation_will=territory.delimitation_will(disposition, world.trust, params),
+        deal_willingness=water.deal_willingness(
+            world.trust, world.water_shortfall, world.energy_deficit, drivers.water_energy_framework,
+            world.institution_depth, geo, params,
+        ),
+        fuel_delivery=water.fuel_deliveries(
+            world.trust, world.water_energy_deal, streams.uniform(year, STREAM_FUEL, (n, n)), params
+        ),
+        willingness_to_meet=meet,
+        support=institutions.support(meet, pull, drivers.neutrality),
+    )
+
+
+def river_flow_multiplier(drivers: SimpleNamespace, year: int, params: Parameters, streams: RandomStreams):
+    """Natural flow this year: the driver times lognormal noise with mean one (R, 2)."""
+    cv = per_state(params.flow_variability_cv)
+    sigma = np.sqrt(np.log1p(cv**2))
+    noise = np.exp(sigma * streams.normal(year, STREAM_FLOW, (len(drivers.river_flow),)) - sigma**2 / 2)
+    return drivers.river_flow * noise
+
+
+def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: int, params: Parameters,
+          geo: Geography, streams: RandomStreams) -> World:
+    """The world at the end of ``year`` once all decisions have been carried out."""
+    disposition = drivers.leader_disposition
+
+    # Water and energy.
+    deal = water.update_deals(world.water_energy_deal, water.deal_target(decisions.deal_willingness, params), params)
+    cover = water.fuel_cover(deal, decisions.fuel_delivery, drivers.power_grid_link, geo, params)
+    demand = water.irrigation_demand(drivers.irrigation_demand, geo, params)
+    flow = river_flow_multiplier(drivers, year, params, streams)
+    water_year = water.seasonal_balance(
+        world.storage_km3, flow, drivers.reservoir_capacity_km3, demand, drivers.power_demand, cover, geo, params
+    )
+
+    # Territory.
+    securitisation = territory.securitise(world.securitisation, drivers.security_shock, world.incidents, geo, params)
+    rate = territory.incident_rate(world.delimited, securitisation, world.trust, water_year.shortfall, geo, params)
+    incidents = territory.draw_incidents(rate, lambda mean: streams.poisson(year, STREAM_INCIDENTS, mean))
+    delimited = territory.delimit(world.delimited, decisions.delimitation_will, securitisation, geo, params)
+    border_side = decisions.border_side
+    openness = np.minimum(border_side, np.swapaxes(border_side, 1, 2))
+
+    # Institutions.
+    taking_part = institutions.participation(decisions.support, params)
+    chance = institutions.summit_chance(decisions.willingness_to_meet, params)
+    summit = (streams.uniform(year, STREAM_SUMMIT, ()) < chance).astype(float)
+    depth = institutions.update_depth(world.institution_depth, decisions.support, taking_part, summit, params)
+
+    # Economy.
+    gdp = economy.gdp(year, water_year.shortfall, water_year.energy_deficit, geo, params)
+    trade = economy.trade_flows(
+        gdp, openness, securitisation, world.trust, drivers.eurasian_bloc_member, taking_part, depth, geo, params
+    )
+
+    # Leaders and trust.
+    dispute = subjective.update_disputes(world.dispute, incidents, disposition, drivers.leader_change, params)
+    losses = territory.incident_trust_loss(incidents, params) + water.blame(
+        water_year.shortfall, water_year.energy_deficit, decisions.fuel_delivery, deal, geo, params
+    )
+    attended = summit[:, None, None] * taking_part[:, :, None] * taking_part[:, None, :]
+    anchor = subjective.trust_anchor(disposition, dispute, border_side, geo.adjacent)
+    trust = subjective.update_trust(world.trust, anchor, losses, per_dyad(params.summit_trust_gain) * attended, params)
+
+    return World(
+        storage_km3=water_year.storage_km3,
+        water_supplied_km3=water_year.supplied_km3,
+        water_demand_km3=water_year.demand_km3,
+        water_shortfall=water_year.shortfall,
+        energy_deficit=water_year.energy_deficit,
+        river_outflow_km3=water_year.outflow_km3,
+        water_energy_deal=deal,
+        fuel_delivered=decisions.fuel_delivery,
+        border_side=border_side,
+        securitisation=securitisation,
+        delimited=delimited,
+        incidents=incidents,
+        gdp_busd=gdp,
+        trade_musd=trade,
+        extra_trade_musd=economy.extra_regional_trade(gdp, params),
+        outside_pull=economy.outside_pull(
+            drivers.eurasian_bloc_member, drivers.csto_member, securitisation, geo, params
+        ),
+        trust=trust,
+        dispute=dispute,
+        support=decisions.support,
+        participation=taking_part,
+        institution_depth=depth,
+        summit=summit,
+    )
+
+
+def step(world: World, drivers: SimpleNamespace, year: int, params: Parameters, geo: Geography,
+         streams: RandomStreams) -> World:
+    """Decide, then apply: one year for all replicates."""
+    return apply(world, decide(world, drivers, year, params, geo, streams), drivers, year, params, geo, streams)

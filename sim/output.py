@@ -1,0 +1,98 @@
+"""Writing results: atomic files, summaries and the manifest that says how a run was made."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+PACKAGES = ("casim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "tqdm")
+
+
+@contextmanager
+def atomic_path(path: Path):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
+    """Write a file through ``writer(temporary_path)`` and rename it into place."""
+    with atomic_path(path) as temporary:
+        writer(temporary)
+    return Path(path)
+
+
+def write_table(table: pd.DataFrame, path: Path) -> Path:
+    """The tidy table as Parquet, atomically."""
+    return write_atomic(path, lambda tmp: table.to_parquet(tmp, index=False))
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
+def write_json(data: dict, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str) + "\n"))
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Across replicates: mean, standard deviation, 5/50/95% quantiles and replicate count."""
+    grouped = table.groupby(["scenario", "year", "scope", "entity", "variable"], observed=True)["value"]
+    summary = grouped.agg(mean="mean", sd="std", n_replicates="count")
+    quantiles = grouped.quantile([0.05, 0.5, 0.95]).unstack()
+    quantiles.columns = ["p05", "median", "p95"]
+    return summary.join(quantiles).reset_index()
+
+
+def git_commit() -> str | None:
+    """The commit of the casim checkout this code runs from, with ``-dirty`` if modified."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def versions() -> dict[str, str | None]:
+    """Python and package versions."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def manifest(**fields) -> dict:
+    """A manifest: the given fields plus versions, commit, platform, command and time."""
+    return {
+        **fields,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "platform": platform.platform(),
+        "command": " ".join(sys.argv),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }

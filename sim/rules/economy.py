@@ -1,0 +1,92 @@
+"""Economy: gravity trade behind border frictions, GDP, and the pull of outside blocs.
+
+Usenov (2024) names barriers to trade and transit at the borders, which persist even
+inside one customs union (truck queues on the KGZ-KAZ border after KGZ joined the EAEU),
+and weak economies dependent on labour migration to Russia and on imports, which pushed the
+states toward a stronger outside power and its blocs (EurAsEC, EAEU, CSTO), down to the
+2005 merger of CACO into EurAsEC. The CAEC article (seed 003) lists what integration still
+lacks: a free-trade zone without exemptions, convertible currencies, transport links.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.geography import Geography
+from sim.parameters import Parameters, per_dyad, per_state
+
+TREND_BASE_YEAR = 2023
+
+
+def gdp(year: int, water_shortfall: np.ndarray, energy_deficit: np.ndarray, geo: Geography, params: Parameters):
+    """GDP, $ billion (R, 5): the trend path through 2023 values, less water and power losses."""
+    trend = geo.gdp_2023_busd * np.exp(geo.gdp_growth_trend * (year - TREND_BASE_YEAR))
+    loss = per_state(params.water_gdp_loss) * water_shortfall + per_state(params.energy_gdp_loss) * energy_deficit
+    return trend * np.clip(1.0 - loss, 0.0, 1.0)
+
+
+def route_access(openness: np.ndarray) -> np.ndarray:
+    """Best openness of a route between two states, directly or through one neighbour (R, 5, 5)."""
+    through = np.max(openness[:, :, :, None] * openness[:, None, :, :], axis=2)
+    access = np.maximum(openness, through)
+    n = openness.shape[1]
+    access[:, np.arange(n), np.arange(n)] = 0.0
+    return access
+
+
+def trade_flows(
+    gdp_busd: np.ndarray,
+    openness: np.ndarray,
+    securitisation: np.ndarray,
+    trust: np.ndarray,
+    bloc_member: np.ndarray,
+    participation: np.ndarray,
+    institution_depth: np.ndarray,
+    geo: Geography,
+    params: Parameters,
+) -> np.ndarray:
+    """Bilateral trade, $ million a year (R, 5, 5), symmetric: a gravity rule with frictions.
+
+    Tariffs fall inside a common customs union or a deep Central-Asian body; queues at the
+    border depend on securitisation and trust, so they persist inside a customs union.
+    """
+    distance = geo.capital_distance_km + np.eye(len(geo.gdp_2023_busd))  # avoid 0 on the diagonal
+    potential = per_dyad(params.gravity_constant) * gdp_busd[:, :, None] * gdp_busd[:, :, None].swapaxes(1, 2) / distance
+    customs_union = (bloc_member[:, None] * bloc_member[None, :])[None]
+    regional_market = institution_depth[:, None, None] * participation[:, :, None] * participation[:, None, :]
+    tariff = per_dyad(params.tariff_equivalent) * (1.0 - np.maximum(customs_union, regional_market))
+    mutual_trust = 0.5 * (trust + np.swapaxes(trust, 1, 2))
+    queues = np.clip(per_dyad(params.queue_friction) * (0.5 + securitisation) * (1.5 - mutual_trust), 0.0, 0.95)
+    flows = potential * route_access(openness) * (1.0 - tariff) * (1.0 - queues)
+    n = gdp_busd.shape[1]
+    flows[:, np.arange(n), np.arange(n)] = 0.0
+    return flows
+
+
+def extra_regional_trade(gdp_busd: np.ndarray, params: Parameters) -> np.ndarray:
+    """Trade with the rest of the world, $ million a year (R, 5)."""
+    return per_state(params.extra_regional_trade_ratio) * gdp_busd * 1000.0
+
+
+def trade_dependence(trade_musd: np.ndarray, gdp_busd: np.ndarray) -> np.ndarray:
+    """Trade with each partner as a share of the state's GDP (R, 5, 5)."""
+    return trade_musd / (gdp_busd[:, :, None] * 1000.0)
+
+
+def outside_pull(
+    bloc_member: np.ndarray,
+    csto_member: np.ndarray,
+    securitisation: np.ndarray,
+    geo: Geography,
+    params: Parameters,
+) -> np.ndarray:
+    """Support each state shifts from a Central-Asia-only body to outside blocs (R, 5).
+
+    Membership in an overlapping Eurasian bloc duplicates the regional body's functions,
+    more so for states whose migrants work in that bloc's labour market; a state that feels
+    threatened leans on the outside security alliance it belongs to.
+    """
+    threat = securitisation.max(axis=2)
+    duplication = per_state(params.bloc_pull) * bloc_member * (1.0 + per_state(params.remittance_pull) * geo.remittances_gdp)
+    protection = per_state(params.security_pull) * csto_member * threat
+    return duplication + protection

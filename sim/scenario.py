@@ -1,0 +1,351 @@
+"""Scenario files: TOML, validated with pydantic, with ``extends`` for inheritance.
+
+A scenario sets only outside drivers (:mod:`sim.drivers`), parameter overrides
+(:mod:`sim.parameters`) and run settings. Every problem is reported as one line naming the
+file, the field and what is allowed (:class:`ScenarioError`), before anything is written.
+See ``docs/scenarios.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
+from sim.geography import STATES
+from sim.parameters import parameter_specs
+
+LAST_YEAR = 2100
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+StateCode = Literal["KAZ", "KGZ", "TJK", "TKM", "UZB"]
+
+
+class ScenarioError(ValueError):
+    """A scenario problem, as one line: ``file: field: what is wrong and what is allowed``."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LeaderChange(_Strict):
+    """A new leader takes office in ``year``; ``disposition`` omitted keeps the old one."""
+
+    year: int
+    country: StateCode
+    disposition: float | None = Field(default=None, ge=0.0, le=1.0)
+    note: str = ""
+
+
+class Intervention(_Strict):
+    """A timed change of one outside driver.
+
+    ``target`` is ``driver`` (every entity) or ``driver.ENTITY`` (``river_flow.syr``,
+    ``leader_disposition.UZB``). Exactly one of ``set`` (hold a value), ``scale`` (multiply)
+    or ``ramp`` (move linearly to this value by ``end_year``, then hold it) is given.
+    ``set`` and ``scale`` apply from ``year`` to ``end_year`` (default: the end of the run).
+    """
+
+    year: int
+    target: str
+    set: float | None = None
+    scale: float | None = Field(default=None, ge=0.0)
+    ramp: float | None = None
+    end_year: int | None = None
+    note: str = ""
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, target: str) -> str:
+        name, _, entity = target.partition(".")
+        if name not in DRIVER_SPECS:
+            raise ValueError(f"unknown driver {name!r}; allowed: {', '.join(DRIVER_SPECS)}")
+        entities = DRIVER_SPECS[name].entities
+        if entity and entity not in entities:
+            raise ValueError(f"unknown entity {entity!r} for {name}; allowed: {', '.join(entities)}")
+        return target
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> Intervention:
+        given = [op for op in ("set", "scale", "ramp") if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of set, scale or ramp")
+        if self.ramp is not None and self.end_year is None:
+            raise ValueError("ramp needs end_year")
+        if self.end_year is not None and self.end_year < self.year:
+            raise ValueError(f"end_year {self.end_year} is before year {self.year}")
+        return self
+
+
+class IndexWeights(_Strict):
+    """Weights of the Regional Integration Index dimensions (ADB ARCII-style)."""
+
+    institutional: float = Field(default=1.0, ge=0.0)
+    trade: float = Field(default=1.0, ge=0.0)
+    mobility: float = Field(default=1.0, ge=0.0)
+    water_energy: float = Field(default=1.0, ge=0.0)
+    political: float = Field(default=1.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> IndexWeights:
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+
+class Scenario(_Strict):
+    """A validated scenario (after ``extends`` has been resolved)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    extends: str | None = None
+    start_year: int = Field(default=FIRST_YEAR, ge=FIRST_YEAR, le=LAST_YEAR)
+    end_year: int = Field(default=2050, ge=FIRST_YEAR, le=LAST_YEAR)
+    replicates: int = Field(default=20, ge=1, le=100_000)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    parameters: dict[str, float] = Field(default_factory=dict)
+    drivers: dict[str, dict[str, float]] = Field(default_factory=dict)
+    leader_changes: list[LeaderChange] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list)
+    index_weights: IndexWeights = Field(default_factory=IndexWeights)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _numbers(cls, values):
+        # TOML integers are fine where a float is expected.
+        if isinstance(values, dict):
+            return {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+        return values
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, values: dict[str, float]) -> dict[str, float]:
+        specs = parameter_specs()
+        for name, value in values.items():
+            if name not in specs:
+                raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
+            spec = specs[name]
+            if not spec.min <= value <= spec.max:
+                raise ValueError(f"{name} = {value} is outside its range [{spec.min}, {spec.max}] ({spec.unit})")
+        return values
+
+    @field_validator("drivers")
+    @classmethod
+    def _known_drivers(cls, values: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for name, entities in values.items():
+            if name not in DRIVER_SPECS:
+                raise ValueError(f"unknown driver {name!r}; allowed: {', '.join(DRIVER_SPECS)}")
+            spec = DRIVER_SPECS[name]
+            for entity, value in entities.items():
+                if entity not in spec.entities:
+                    raise ValueError(f"unknown entity {entity!r} for {name}; allowed: {', '.join(spec.entities)}")
+                if not spec.min <= value <= spec.max:
+                    raise ValueError(f"{name}.{entity} = {value} is outside [{spec.min}, {spec.max}] ({spec.unit})")
+        return values
+
+    @model_validator(mode="after")
+    def _years_in_run(self) -> Scenario:
+        if self.end_year <= self.start_year:
+            raise ValueError(f"end_year {self.end_year} must be after start_year {self.start_year}")
+        for kind, items in (("leader_changes", self.leader_changes), ("interventions", self.interventions)):
+            for k, item in enumerate(items):
+                for field in ("year", "end_year"):
+                    year = getattr(item, field, None)
+                    if year is not None and not FIRST_YEAR <= year <= self.end_year:
+                        raise ValueError(
+                            f"{kind}[{k}].{field} = {year} is outside the run; allowed: {FIRST_YEAR}-{self.end_year}"
+                        )
+        return self
+
+    @property
+    def years(self) -> np.ndarray:
+        """Years written to outputs (the model always starts from its 1991 state)."""
+        return np.arange(self.start_year, self.end_year + 1)
+
+    def canonical_json(self) -> str:
+        """The resolved scenario as canonical JSON (what the hash is taken of)."""
+        return json.dumps(self.model_dump(mode="json", exclude={"extends"}), sort_keys=True)
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def driver_paths(self) -> DriverPaths:
+        """Yearly values of every outside driver, 1991..end_year."""
+        paths = DriverPaths(self.end_year)
+        for name, entities in self.drivers.items():
+            spec = DRIVER_SPECS[name]
+            for entity, value in entities.items():
+                paths.paths[name][:, spec.entities.index(entity)] = value
+        changes = sorted(self.leader_changes, key=lambda change: change.year)
+        events = [(c.year, 0, c) for c in changes] + [(i.year, 1, i) for i in self.interventions]
+        for _, _, event in sorted(events, key=lambda e: (e[0], e[1])):
+            row = event.year - FIRST_YEAR
+            if isinstance(event, LeaderChange):
+                col = STATES.index(event.country)
+                paths.paths["leader_change"][row, col] = 1.0
+                if event.disposition is not None:
+                    paths.paths["leader_disposition"][row:, col] = event.disposition
+            else:
+                _apply_intervention(paths, event)
+        return paths
+
+
+def _apply_intervention(paths: DriverPaths, event: Intervention) -> None:
+    name, _, entity = event.target.partition(".")
+    spec = DRIVER_SPECS[name]
+    columns = [spec.entities.index(entity)] if entity else list(range(len(spec.entities)))
+    path = paths.paths[name]
+    first = event.year - FIRST_YEAR
+    last = (event.end_year - FIRST_YEAR) if event.end_year is not None else len(paths.years) - 1
+    for col in columns:
+        if event.set is not None:
+            path[first : last + 1, col] = event.set
+        elif event.scale is not None:
+            path[first : last + 1, col] *= event.scale
+        else:
+            path[first : last + 1, col] = np.linspace(path[first, col], event.ramp, last - first + 1)
+            path[last + 1 :, col] = event.ramp
+    outside = (path[:, columns] < spec.min) | (path[:, columns] > spec.max)
+    if outside.any():
+        raise ValueError(
+            f"intervention on {event.target} in {event.year} takes it outside [{spec.min}, {spec.max}] ({spec.unit})"
+        )
+
+
+# ---------------------------------------------------------------- loading with extends
+
+
+def _format_location(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _describe(error: dict) -> str:
+    field = _format_location(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent = error["loc"][:-1]
+        model = Scenario
+        for part in parent:
+            if isinstance(part, str) and part in model.model_fields:
+                annotation = model.model_fields[part].annotation
+                model = getattr(annotation, "__args__", (annotation,))[0]
+        allowed = ", ".join(getattr(model, "model_fields", {}))
+        return f"{field}: unknown key; allowed: {allowed}"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and kind.endswith("_type"):
+        message += f" (got {type(error['input']).__name__} {error['input']!r})"
+    return f"{field}: {message}"
+
+
+def _validation_line(path: Path, exc: ValidationError) -> str:
+    errors = exc.errors()
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{path}: {_describe(errors[0])}{more}"
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _resolve_parent(reference: str, child: Path) -> Path:
+    candidate = (child.parent / reference)
+    if candidate.suffix != ".toml":
+        candidate = candidate.with_suffix(".toml")
+    return candidate
+
+
+def _merge(parent: dict, child: dict) -> dict:
+    merged = dict(parent)
+    for key, value in child.items():
+        if key in ("parameters", "index_weights") and isinstance(value, dict):
+            merged[key] = {**parent.get(key, {}), **value}
+        elif key == "drivers" and isinstance(value, dict):
+            drivers = {name: dict(entities) for name, entities in parent.get("drivers", {}).items()}
+            for name, entities in value.items():
+                drivers[name] = {**drivers.get(name, {}), **entities} if isinstance(entities, dict) else entities
+            merged[key] = drivers
+        elif key == "leader_changes" and isinstance(value, list):
+            replaced = {(c.get("year"), c.get("country")) for c in value if isinstance(c, dict)}
+            kept = [c for c in parent.get(key, []) if (c.get("year"), c.get("country")) not in replaced]
+            merged[key] = kept + value
+        elif key == "interventions" and isinstance(value, list):
+            merged[key] = parent.get(key, []) + value
+        else:
+            merged[key] = value
+    return merged
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...]) -> dict:
+    raw = _read_toml(path)
+    try:
+        Scenario.model_validate(raw)  # each file must be valid on its own
+    except ValidationError as exc:
+        raise ScenarioError(_validation_line(path, exc)) from None
+    parent_ref = raw.get("extends")
+    if parent_ref is None:
+        return raw
+    parent = _resolve_parent(parent_ref, path).resolve()
+    if parent in seen:
+        raise ScenarioError(f"{path}: extends: {parent_ref!r} makes a cycle; a scenario cannot extend itself")
+    if not parent.is_file():
+        raise ScenarioError(f"{path}: extends: no scenario file {parent_ref!r} next to this file")
+    return _merge(_load_raw(parent, (*seen, parent)), raw)
+
+
+def resolve_path(reference: str | Path) -> Path:
+    """A scenario path, or a bare name looked up in the project's ``scenarios/`` folder."""
+    path = Path(reference)
+    if not path.exists() and path.suffix == "" and (SCENARIO_DIR / f"{path}.toml").is_file():
+        path = SCENARIO_DIR / f"{path}.toml"
+    return path
+
+
+def load_scenario(reference: str | Path, **overrides) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario file.
+
+    Args:
+        reference: a path to a ``.toml`` file, or the name of a shipped scenario.
+        **overrides: run settings to replace (``replicates``, ``seed``, ``end_year``...).
+
+    Raises:
+        ScenarioError: one line naming the file, the field and what is allowed.
+    """
+    path = resolve_path(reference)
+    raw = _load_raw(path.resolve(), (path.resolve(),))
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        scenario = Scenario.model_validate(raw)
+        scenario.driver_paths()  # catches interventions that leave a driver's range
+    except ValidationError as exc:
+        raise ScenarioError(_validation_line(path, exc)) from None
+    except ValueError as exc:
+        raise ScenarioError(f"{path}: interventions: {exc}") from None
+    return scenario
+
+
+def scenario_sources(reference: str | Path) -> dict[str, str]:
+    """Text of the scenario file and of every file it extends, by path."""
+    path = resolve_path(reference).resolve()
+    sources = {}
+    while True:
+        sources[str(path)] = path.read_text(encoding="utf-8")
+        parent = tomllib.loads(sources[str(path)]).get("extends")
+        if parent is None:
+            return sources
+        path = _resolve_parent(parent, path).resolve()
