@@ -11,7 +11,7 @@ Quick start::
 from sim.engine import run
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["CentralAsia", "State", "Scenario", "ScenarioError", "load_scenario", "run"]
+__all__ = ["CentralAsia", "Scenario", "ScenarioError", "State", "load_scenario", "run"]
 __version__ = "0.1.0"
 
 

@@ -65,6 +65,10 @@ def _scenarios(table: pd.DataFrame) -> list[str]:
     return list(pd.unique(table["scenario"].astype(str)))
 
 
+def _which(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 2 else f"{len(names)} scenarios"
+
+
 def _colours(names: list[str]) -> dict[str, str]:
     spare = iter(c for c in _SPARE_COLOURS + _OKABE_ITO if c not in SCENARIO_COLOURS.values())
     return {name: SCENARIO_COLOURS.get(name) or next(spare, "#999999") for name in names}
@@ -81,7 +85,7 @@ def _summary(table: pd.DataFrame, scope: str, variable: str) -> pd.DataFrame:
     rows = table[(table["scope"] == scope) & (table["variable"] == variable)].copy()
     rows["scenario"] = rows["scenario"].astype(str)
     grouped = rows.groupby(["scenario", "year"], observed=True, sort=False)["value"]
-    out = grouped.quantile([0.05, 0.5, 0.95]).unstack()
+    out = grouped.quantile([0.05, 0.5, 0.95]).unstack().reindex(columns=[0.05, 0.5, 0.95])
     out.columns = ["low", "median", "high"]
     return out.reset_index().sort_values(["scenario", "year"])
 
@@ -91,12 +95,12 @@ def _replicates(table: pd.DataFrame) -> dict[str, int]:
 
 
 def _draw_bands(ax, summary: pd.DataFrame, colours: dict[str, str], counts: dict[str, int]) -> None:
-    for name in colours:
+    for name, colour in colours.items():
         s = summary[summary["scenario"] == name]
         prefix = f"{name}: " if len(colours) > 1 else ""
-        ax.fill_between(s["year"], s["low"], s["high"], color=colours[name], alpha=0.22, linewidth=0,
+        ax.fill_between(s["year"], s["low"], s["high"], color=colour, alpha=0.22, linewidth=0,
                         label=f"{prefix}5-95% of replicates")
-        ax.plot(s["year"], s["median"], color=colours[name], linewidth=1.8,
+        ax.plot(s["year"], s["median"], color=colour, linewidth=1.8,
                 label=f"{prefix}median of {counts.get(name, 0)} replicates")
 
 
@@ -146,7 +150,7 @@ def plot_index(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     ax.set(xlim=(years.min(), years.max()), ylim=(0, None), xlabel="Year", ylabel="Regional Integration Index (0-1)")
     ax.grid(axis="y", color="0.9")
     ax.legend(loc="best", fontsize=8, frameon=False)
-    strip.set_title(f"Regional Integration Index, {', '.join(names)} (dotted lines: events)")
+    strip.set_title(f"Regional Integration Index, {_which(names)} (dotted lines: events)")
     return save_figure(fig, path)
 
 
@@ -180,7 +184,7 @@ def plot_dimensions(table: pd.DataFrame, path: str | os.PathLike) -> Path:
         ax.set_xlabel("Year")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
-    fig.suptitle(f"Dimensions of regional integration, {', '.join(names)}\n"
+    fig.suptitle(f"Dimensions of regional integration, {_which(names)}\n"
                  "(dotted lines: events, labelled in the index figure)", fontsize=12)
     return save_figure(fig, path)
 
@@ -251,7 +255,9 @@ def plot_comparison(diff_table: pd.DataFrame, path: str | os.PathLike) -> Path:
                         ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, diff_table["decade"].astype(str))
     ax.margins(y=0.15)
-    ax.set(xlabel="Decade", ylabel=f"Index difference ({b} - {a})")
+    variable = diff_table.attrs.get("variable", "integration_index")
+    what = "Index" if variable == "integration_index" else LABELS.get(variable, (variable,))[0]
+    ax.set(xlabel="Decade", ylabel=f"{what} difference ({b} - {a})")
     ax.set_title(f"{b} vs {a}\n(% above bars: share of replicates in which {b} is higher)", fontsize=11)
     ax.legend(loc="best", fontsize=8, frameon=False)
     return save_figure(fig, path)

@@ -32,6 +32,11 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.nda
                      where=total > 0)
 
 
+def conflict_penalty(incidents: np.ndarray, params: Parameters) -> np.ndarray:
+    """Share of trust discounted for conflict: 1 - exp(-incidents / conflict_scale)."""
+    return 1.0 - np.exp(-incidents / np.reshape(params.conflict_scale, (-1,) + (1,) * (np.ndim(incidents) - 1)))
+
+
 def _combine(dimensions: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
     total = sum(weights.values())
     return sum(weights[name] * dimensions[name] for name in DIMENSIONS) / total
@@ -52,8 +57,6 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
     mutual_trust = 0.5 * (world.trust + np.swapaxes(world.trust, 1, 2))
     partners = geo.basin_partners
     with np.errstate(invalid="ignore", divide="ignore"):
-        conflict_penalty = lambda incidents: 1.0 - np.exp(-incidents / params.conflict_scale)  # noqa: E731
-
         # Region.
         intra = world.trade_musd.sum(axis=(1, 2))
         total = intra + world.extra_trade_musd.sum(axis=1)
@@ -72,7 +75,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "delimited_share": _weighted_mean(world.delimited.reshape(r, -1), length.reshape(r, -1), axis=1),
             "summit": world.summit,
         }
-        region["political"] = np.clip(region_trust * (1.0 - conflict_penalty(incidents_total)), 0.0, 1.0)
+        region["political"] = np.clip(region_trust * (1.0 - conflict_penalty(incidents_total, params)), 0.0, 1.0)
 
         # States.
         own_intra = world.trade_musd.sum(axis=2)
@@ -92,7 +95,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "gdp": world.gdp_busd,
             "support": world.support,
         }
-        country["political"] = np.clip(own_trust * (1.0 - conflict_penalty(own_incidents)), 0.0, 1.0)
+        country["political"] = np.clip(own_trust * (1.0 - conflict_penalty(own_incidents, params)), 0.0, 1.0)
 
         # Dyads.
         not_adjacent = ~adjacent[_I, _J]
@@ -107,13 +110,14 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
         }
 
     for scope in (region, country):
-        scope["trade"] = np.clip(scope["trade_share"] / params.trade_share_benchmark
-                                 if np.ndim(scope["trade_share"]) == 1
-                                 else scope["trade_share"] / np.reshape(params.trade_share_benchmark, (-1, 1)),
-                                 0.0, 1.0)
-        scope["mobility"] = scope["border_openness"]
-        scope["water_energy"] = scope["water_energy_coop"]
-        scope["integration_index"] = _combine(scope, weights)
-        for alias in ("trade", "mobility", "water_energy"):
-            del scope[alias]
+        share = scope["trade_share"]
+        benchmark = np.reshape(params.trade_share_benchmark, (-1,) + (1,) * (share.ndim - 1))
+        dimensions = {
+            "institutional": scope["institutional"],
+            "trade": np.clip(share / benchmark, 0.0, 1.0),
+            "mobility": scope["border_openness"],
+            "water_energy": scope["water_energy_coop"],
+            "political": scope["political"],
+        }
+        scope["integration_index"] = _combine(dimensions, weights)
     return {"region": region, "country": country, "dyad": dyad}

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -94,5 +94,5 @@ def manifest(**fields) -> dict:
         "git_commit": git_commit(),
         "platform": platform.platform(),
         "command": " ".join(sys.argv),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }

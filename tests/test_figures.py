@@ -27,20 +27,19 @@ def _synthetic_table(scenarios=("baseline", "reform"), replicates=3, years=range
     for s, scenario in enumerate(scenarios):
         for r in range(replicates):
             for year in years:
-                def add(scope, entity, variable, value):
-                    rows.append((scenario, r, 100 * s + r, year, scope, entity, variable, value))
-
+                key = (scenario, r, 100 * s + r, year)
                 for variable in REGION_VARIABLES:
                     scale = 5.0 if variable == "conflict_incidents" else 1.0
-                    add("region", "region", variable, scale * rng.uniform(0, 1))
+                    rows.append((*key, "region", "region", variable, scale * rng.uniform(0, 1)))
                 for state in STATES:
                     for variable in COUNTRY_VARIABLES:
-                        add("country", state, variable, rng.uniform(0, 1))
+                        rows.append((*key, "country", state, variable, rng.uniform(0, 1)))
                 for dyad in DYADS:
                     for variable in DYAD_VARIABLES:
                         if variable in ("border_openness", "conflict_incidents") and dyad not in NEIGHBOURS:
                             continue  # only neighbours have a border, as in the model
-                        add("dyad", dyad, variable, rng.uniform(0, 1000 if variable == "trade_flow" else 1))
+                        scale = 1000.0 if variable == "trade_flow" else 1.0
+                        rows.append((*key, "dyad", dyad, variable, scale * rng.uniform(0, 1)))
     table = pd.DataFrame(rows, columns=["scenario", "replicate", "seed", "year", "scope", "entity", "variable", "value"])
     for column in ("scenario", "scope", "entity", "variable"):
         table[column] = table[column].astype("category")
