@@ -158,7 +158,9 @@ class Scenario(_Strict):
             for k, item in enumerate(items):
                 for field in ("year", "end_year"):
                     year = getattr(item, field, None)
-                    if year is not None and not FIRST_YEAR <= year <= self.end_year:
+                    # A ramp may end after the run: the run then sees it part way.
+                    last = LAST_YEAR if field == "end_year" and getattr(item, "ramp", None) is not None else self.end_year
+                    if year is not None and not FIRST_YEAR <= year <= last:
                         raise ValueError(
                             f"{kind}[{k}].{field} = {year} is outside the run; allowed: {FIRST_YEAR}-{self.end_year}"
                         )
@@ -211,7 +213,8 @@ def _apply_intervention(paths: DriverPaths, event: Intervention) -> None:
         elif event.scale is not None:
             path[first : last + 1, col] *= event.scale
         else:
-            path[first : last + 1, col] = np.linspace(path[first, col], event.ramp, last - first + 1)
+            values = np.linspace(path[first, col], event.ramp, last - first + 1)[: len(paths.years) - first]
+            path[first : first + len(values), col] = values
             path[last + 1 :, col] = event.ramp
     outside = (path[:, columns] < spec.min) | (path[:, columns] > spec.max)
     if outside.any():
@@ -264,10 +267,28 @@ def _read_toml(path: Path) -> dict:
 
 
 def _resolve_parent(reference: str, child: Path) -> Path:
-    candidate = (child.parent / reference)
+    """A parent next to the child file, else a shipped scenario of that name."""
+    candidate = child.parent / reference
     if candidate.suffix != ".toml":
         candidate = candidate.with_suffix(".toml")
-    return candidate
+    shipped = SCENARIO_DIR / candidate.name
+    return shipped if not candidate.is_file() and shipped.is_file() else candidate
+
+
+def _within_run(merged: dict, own_end_year: int | None) -> dict:
+    """Drop inherited events after a child's shorter run and clip their end years."""
+    if own_end_year is None:
+        return merged
+    for key in ("leader_changes", "interventions"):
+        kept = []
+        for event in merged.get(key, []):
+            if not isinstance(event, dict) or not isinstance(event.get("year"), int) or event["year"] <= own_end_year:
+                clip = isinstance(event, dict) and "ramp" not in event and isinstance(event.get("end_year"), int)
+                if clip and event["end_year"] > own_end_year:
+                    event = {**event, "end_year": own_end_year}
+                kept.append(event)
+        merged[key] = kept
+    return merged
 
 
 def _merge(parent: dict, child: dict) -> dict:
@@ -305,7 +326,9 @@ def _load_raw(path: Path, seen: tuple[Path, ...]) -> dict:
         raise ScenarioError(f"{path}: extends: {parent_ref!r} makes a cycle; a scenario cannot extend itself")
     if not parent.is_file():
         raise ScenarioError(f"{path}: extends: no scenario file {parent_ref!r} next to this file")
-    return _merge(_load_raw(parent, (*seen, parent)), raw)
+    parent_raw = _load_raw(parent, (*seen, parent))
+    parent_raw = _within_run(parent_raw, raw.get("end_year") if isinstance(raw.get("end_year"), int) else None)
+    return _merge(parent_raw, raw)
 
 
 def resolve_path(reference: str | Path) -> Path:

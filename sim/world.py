@@ -84,13 +84,13 @@ class World:
 
 
 def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991_gdp: np.ndarray) -> World:
-    """The state at the end of 1991: Soviet-era open borders, nothing delimited, no bodies yet.
+    """The state entering 1991: Soviet-era open borders, nothing delimited, no bodies yet.
 
     Args:
         replicates: R.
         params: parameters (``trust_initial`` sets the shared Soviet-era trust).
         geo: static geography.
-        year_1991_gdp: GDP in 1991, $ billion (5,).
+        year_1991_gdp: GDP entering 1991 (the 1990 trend value), $ billion (5,).
     """
     r, n = replicates, len(geo.gdp_2023_busd)
     off_diagonal = 1.0 - np.eye(n)

@@ -104,8 +104,9 @@ def incident_rate(
 ) -> np.ndarray:
     """Expected incidents a year on each border (R, 5, 5), symmetric.
 
-    Undelimited, densely settled border at low trust, once it has become a security line;
-    water shortage in the border valleys adds to the disputes.
+    Undelimited, densely settled border at low trust; the rate scales with
+    0.2 + securitisation, so a border that has become a security line sees far more.
+    Water shortage in the border valleys adds to the disputes.
     """
     mutual_trust = 0.5 * (trust + np.swapaxes(trust, 1, 2))
     stress = np.maximum(water_shortfall[:, :, None], water_shortfall[:, None, :])

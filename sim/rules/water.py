@@ -78,7 +78,10 @@ def update_deals(deal: np.ndarray, target: np.ndarray, params: Parameters) -> np
 
 
 def fuel_deliveries(trust: np.ndarray, deal: np.ndarray, uniform: np.ndarray, params: Parameters) -> np.ndarray:
-    """Whether each downstream partner honours its side of a deal this winter (R, 5, 5).
+    """Whether each state honours its side of each deal this winter (R, 5, 5).
+
+    Computed for every pair; only deliveries from fuel exporters to an upstream state
+    count (:func:`fuel_cover`).
 
     The chance of delivering rises from ``fuel_delivery_base`` at zero trust to 1 at full
     trust (reciprocity, Abbink et al. 2010). ``uniform`` holds draws in (0, 1).

@@ -1,0 +1,235 @@
+"""The ``casim`` command line: ``casim run`` and ``casim compare``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.scenario import load_scenario
+
+TIDY = ["scenario", "replicate", "seed", "year", "scope", "entity", "variable", "value"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return [name for _, _, files in os.walk(folder) for name in files if name.endswith(".tmp")]
+
+
+def _one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+# ------------------------------------------------------------------------------- run
+
+
+@pytest.fixture
+def run_output(short_scenario_path, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", str(short_scenario_path), "--replicates", "2", "--out", str(out)])
+    captured = capsys.readouterr()
+    return code, out, captured
+
+
+def test_run_returns_zero_and_writes_the_outputs(run_output):
+    code, out, captured = run_output
+    assert code == 0
+    for name in ("timeseries.parquet", "summary.csv", "manifest.json"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert str(out) in captured.out
+
+
+def test_run_writes_a_readable_tidy_parquet_table(run_output, short_scenario_path):
+    _, out, _ = run_output
+    table = pd.read_parquet(out / "timeseries.parquet")
+    assert list(table.columns) == TIDY
+    assert set(table["scenario"].astype(str)) == {"short_baseline"}
+    assert sorted(table["replicate"].unique()) == [0, 1]
+    assert table["seed"].nunique() == 2
+    assert sorted(table["year"].unique()) == list(range(1991, 2001))
+    assert set(table["scope"].astype(str)) == {"region", "country", "dyad"}
+    assert not table["value"].isna().any()
+
+
+def test_run_writes_a_summary_across_replicates(run_output):
+    _, out, _ = run_output
+    summary = pd.read_csv(out / "summary.csv")
+    for column in ("scenario", "year", "scope", "entity", "variable", "mean", "sd", "n_replicates"):
+        assert column in summary.columns
+    assert (summary["n_replicates"] == 2).all()
+    index = summary[(summary["scope"] == "region") & (summary["variable"] == "integration_index")]
+    assert len(index) == 10
+    assert index["mean"].between(0.0, 1.0).all()
+
+
+def test_run_writes_a_manifest(run_output, short_scenario_path):
+    _, out, _ = run_output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "run"
+    scenario = load_scenario(short_scenario_path, replicates=2)
+    assert manifest["scenario"]["sha256"] == scenario.digest()
+    assert manifest["scenario"]["name"] == "short_baseline"
+    assert manifest["scenario"]["replicates"] == 2
+    table = pd.read_parquet(out / "timeseries.parquet")
+    assert sorted(manifest["replicate_seeds"]) == sorted(int(s) for s in table["seed"].unique())
+    versions = manifest["versions"]
+    assert versions["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert versions["mesa"]
+    assert "numpy" in versions and "pandas" in versions
+    assert "git_commit" in manifest
+    assert isinstance(manifest["wall_time_s"], (int, float)) and manifest["wall_time_s"] >= 0
+    assert str(short_scenario_path) in manifest["scenario"]["sources"]
+
+
+def test_run_writes_figures(run_output):
+    _, out, _ = run_output
+    pngs = sorted((out / "figures").glob("*.png"))
+    assert pngs
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_run_leaves_no_temporary_files(run_output):
+    _, out, _ = run_output
+    assert _leftovers(out) == []
+
+
+@pytest.mark.parametrize("text", [
+    'name = "bad"\nreplicates = "ten"\n',
+    'name = "bad"\n[[interventions]]\nyear = 2070\ntarget = "river_flow"\nset = 0.8\n',
+    'name = "bad"\nreplicates = \n',
+], ids=["wrong_type", "year_outside_run", "invalid_toml"])
+def test_run_bad_scenario_exits_2_with_one_line_and_writes_nothing(write_toml, tmp_path, capsys, text):
+    path = write_toml(text, "bad.toml")
+    out = tmp_path / "out"
+    code = main(["run", str(path), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2
+    line = _one_line(captured.err)
+    assert line.startswith("casim: error: ")
+    assert str(path) in line
+    assert not out.exists()
+    assert captured.out == ""
+
+
+def test_run_missing_scenario_exits_2(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", str(tmp_path / "missing.toml"), "--out", str(out)])
+    assert code == 2
+    assert "missing.toml" in _one_line(capsys.readouterr().err)
+    assert not out.exists()
+
+
+def test_bad_replicates_override_exits_2(short_scenario_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", str(short_scenario_path), "--replicates", "0", "--out", str(out)])
+    assert code == 2
+    assert "replicates" in _one_line(capsys.readouterr().err)
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------- compare
+
+
+@pytest.fixture
+def compare_output(short_pair_paths, tmp_path, capsys):
+    opening, closed = short_pair_paths
+    out = tmp_path / "compare"
+    code = main(["compare", str(opening), str(closed), "--replicates", "4", "--out", str(out)])
+    captured = capsys.readouterr()
+    return code, out, captured
+
+
+def test_compare_returns_zero_and_writes_comparison(compare_output):
+    code, out, _ = compare_output
+    assert code == 0
+    for name in ("comparison.csv", "timeseries.parquet", "summary.csv", "manifest.json"):
+        assert (out / name).is_file(), name
+    assert list((out / "figures").glob("*.png"))
+    assert _leftovers(out) == []
+
+
+def test_comparison_has_decade_rows_and_consistent_intervals(compare_output):
+    _, out, _ = compare_output
+    comparison = pd.read_csv(out / "comparison.csv")
+    for column in ("decade", "mean_a", "mean_b", "mean_difference", "ci_low", "ci_high", "share_b_higher",
+                   "n_pairs", "a", "b"):
+        assert column in comparison.columns
+    assert comparison["decade"].tolist() == ["1991-2000", "2001-2010", "2011-2020", "2021-2030"]
+    assert (comparison["a"] == "short_opening").all() and (comparison["b"] == "short_no_opening").all()
+    assert (comparison["n_pairs"] == 4).all()
+    tol = 1e-12
+    assert (comparison["ci_low"] <= comparison["mean_difference"] + tol).all()
+    assert (comparison["mean_difference"] <= comparison["ci_high"] + tol).all()
+    assert comparison["share_b_higher"].between(0.0, 1.0).all()
+    np.testing.assert_allclose(comparison["mean_b"] - comparison["mean_a"], comparison["mean_difference"],
+                               atol=1e-12)
+
+
+def test_comparison_is_paired_by_seed(compare_output):
+    _, out, _ = compare_output
+    comparison = pd.read_csv(out / "comparison.csv").set_index("decade")
+    # The two scenarios are the same until 2016: common random numbers give zero difference.
+    for decade in ("1991-2000", "2001-2010"):
+        assert comparison.loc[decade, "mean_difference"] == 0.0
+        assert comparison.loc[decade, "share_b_higher"] == 0.0
+    # Without the 2016 opening the index is lower in every pair.
+    assert comparison.loc["2021-2030", "ci_high"] < 0.0
+    table = pd.read_parquet(out / "timeseries.parquet")
+    seeds = table.groupby("scenario", observed=True)["seed"].apply(lambda s: sorted(s.unique()))
+    assert seeds["short_opening"] == seeds["short_no_opening"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "compare" and len(manifest["scenarios"]) == 2
+
+
+def test_compare_needs_two_scenarios(short_scenario_path, tmp_path, capsys):
+    code = main(["compare", str(short_scenario_path), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "two scenarios" in _one_line(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_same_name_twice_exits_2(short_scenario_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["compare", str(short_scenario_path), str(short_scenario_path), "--out", str(out)])
+    assert code == 2
+    assert "casim: error:" in _one_line(capsys.readouterr().err)
+    assert not out.exists()
+
+
+def test_compare_with_a_bad_second_scenario_writes_nothing(short_scenario_path, write_toml, tmp_path, capsys):
+    bad = write_toml('name = "bad"\n[parameters]\ntrust_learning_rate = 7.0\n', "bad.toml")
+    out = tmp_path / "out"
+    code = main(["compare", str(short_scenario_path), str(bad), "--out", str(out)])
+    assert code == 2
+    line = _one_line(capsys.readouterr().err)
+    assert str(bad) in line and "trust_learning_rate" in line
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ the real program
+
+
+def test_console_entry_point_reports_a_bad_file(write_toml, tmp_path):
+    path = write_toml('name = "bad"\ncolour = "red"\n', "bad.toml")
+    out = tmp_path / "out"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(path), "--out", str(out)],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    )
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("casim: error: ")
+    assert str(path) in line and "colour" in line
+    assert not out.exists()

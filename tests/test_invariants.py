@@ -1,0 +1,132 @@
+"""Invariants of a model run: ranges, counts, the shape of the tidy table and its variables."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import sim
+from sim.geography import DYADS, STATES, load_geography
+from sim.scenario import SCENARIO_DIR, load_scenario
+
+REPLICATES = 3
+TIDY = ["scenario", "replicate", "seed", "year", "scope", "entity", "variable", "value"]
+UNIT_INTERVAL = (
+    "integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",
+    "political", "delimited_share", "water_shortfall", "energy_deficit", "support",
+)
+REGION_REQUIRED = (
+    "integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",
+    "conflict_incidents", "water_shortfall", "energy_deficit", "delimited_share", "summit",
+)
+DYAD_REQUIRED = ("trade_flow", "border_openness", "trust", "water_energy_coop", "delimited_share",
+                 "conflict_incidents")
+SHIPPED = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return sim.run("baseline", replicates=REPLICATES, seed=3)
+
+
+@pytest.fixture(scope="module", params=SHIPPED)
+def shipped_run(request):
+    return sim.run(request.param, replicates=2, seed=4)
+
+
+def _values(table, scope=None, variable=None):
+    mask = np.ones(len(table), dtype=bool)
+    if scope is not None:
+        mask &= (table["scope"] == scope).to_numpy()
+    if variable is not None:
+        mask &= (table["variable"] == variable).to_numpy()
+    return table.loc[mask, "value"].to_numpy()
+
+
+def test_tidy_columns_and_no_missing_values(baseline):
+    assert list(baseline.columns) == TIDY
+    assert not baseline["value"].isna().any()
+    assert set(baseline["scope"].unique()) == {"region", "country", "dyad"}
+    assert sorted(baseline["replicate"].unique()) == list(range(REPLICATES))
+    assert baseline["seed"].nunique() == REPLICATES
+    scenario = load_scenario("baseline")
+    assert sorted(baseline["year"].unique()) == list(range(scenario.start_year, scenario.end_year + 1))
+    keys = ["replicate", "year", "scope", "entity", "variable"]
+    assert not baseline.duplicated(keys).any()
+
+
+@pytest.mark.parametrize("variable", UNIT_INTERVAL)
+def test_index_and_dimensions_in_unit_interval(shipped_run, variable):
+    values = _values(shipped_run, variable=variable)
+    assert values.size > 0
+    assert np.all((values >= 0.0) & (values <= 1.0)), (variable, values.min(), values.max())
+
+
+def test_incidents_and_trade_non_negative(shipped_run):
+    incidents = _values(shipped_run, variable="conflict_incidents")
+    assert incidents.size > 0 and np.all(incidents >= 0.0)
+    assert np.all(incidents == np.round(incidents))  # counts
+    trade = _values(shipped_run, scope="dyad", variable="trade_flow")
+    assert trade.size > 0 and np.all(trade >= 0.0)
+    assert np.all(_values(shipped_run, scope="country", variable="gdp") > 0.0)
+
+
+def test_summit_is_zero_or_one(shipped_run):
+    summit = _values(shipped_run, scope="region", variable="summit")
+    assert summit.size > 0
+    assert set(np.unique(summit)) <= {0.0, 1.0}
+
+
+def test_some_summits_and_incidents_happen(baseline):
+    assert _values(baseline, scope="region", variable="summit").sum() > 0
+    assert _values(baseline, scope="region", variable="conflict_incidents").sum() > 0
+
+
+def test_dyad_entity_names_alphabetical(baseline):
+    dyads = set(baseline.loc[baseline["scope"] == "dyad", "entity"].unique())
+    for name in dyads:
+        first, second = name.split("-")
+        assert first < second and first in STATES and second in STATES
+    expected = {f"{a}-{b}" for a, b in itertools.combinations(sorted(STATES), 2)}
+    assert dyads == expected == set(DYADS)
+    assert list(DYADS) == sorted(DYADS)
+
+
+def test_country_entities_are_the_five_states(baseline):
+    assert set(baseline.loc[baseline["scope"] == "country", "entity"].unique()) == set(STATES)
+    assert set(baseline.loc[baseline["scope"] == "region", "entity"].unique()) == {"region"}
+
+
+def test_required_variables_present(baseline):
+    def variables(scope):
+        return set(baseline.loc[baseline["scope"] == scope, "variable"].unique())
+
+    assert set(REGION_REQUIRED) <= variables("region")
+    assert set(DYAD_REQUIRED) <= variables("dyad")
+
+
+def test_border_variables_only_for_neighbours_water_deals_only_for_basin_partners(baseline):
+    geo = load_geography()
+    index = {code: k for k, code in enumerate(STATES)}
+
+    def entities(variable):
+        rows = baseline[(baseline["scope"] == "dyad") & (baseline["variable"] == variable)]
+        return set(rows["entity"].unique())
+
+    neighbours = {d for d in DYADS if geo.adjacent[index[d[:3]], index[d[4:]]]}
+    partners = {d for d in DYADS if geo.basin_partners[index[d[:3]], index[d[4:]]]}
+    for variable in ("border_openness", "delimited_share", "conflict_incidents"):
+        assert entities(variable) == neighbours
+    assert "KGZ-UZB" in neighbours and "KAZ-TJK" not in neighbours
+    assert entities("water_energy_coop") == partners
+    assert entities("trade_flow") == entities("trust") == set(DYADS)
+
+
+def test_region_incidents_are_the_sum_over_dyads(baseline):
+    dyad = baseline[(baseline["scope"] == "dyad") & (baseline["variable"] == "conflict_incidents")]
+    region = baseline[(baseline["scope"] == "region") & (baseline["variable"] == "conflict_incidents")]
+    by_dyads = dyad.groupby(["replicate", "year"], observed=True)["value"].sum()
+    by_region = region.set_index(["replicate", "year"])["value"]
+    np.testing.assert_allclose(by_dyads.sort_index().to_numpy(), by_region.sort_index().to_numpy())

@@ -1,0 +1,365 @@
+"""Scenario files: loading, ``extends``, intervention semantics and one-line errors."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
+from sim.geography import STATES
+from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
+
+SHIPPED = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
+UZB = STATES.index("UZB")
+HEAD = 'name = "bad"\nend_year = 2050\n'
+
+
+def _row(year: int) -> int:
+    return year - FIRST_YEAR
+
+
+# ----------------------------------------------------------------- shipped scenarios
+
+
+def test_the_four_scenarios_are_shipped():
+    assert {"baseline", "no_opening_2016", "water_deficit_2050", "water_deficit_2050_with_barter"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_scenario_loads(name):
+    by_name = load_scenario(name)
+    by_path = load_scenario(SCENARIO_DIR / f"{name}.toml")
+    assert isinstance(by_name, Scenario)
+    assert by_name.name == name
+    assert by_name == by_path
+    assert re.fullmatch(r"[0-9a-f]{64}", by_name.digest())
+    assert by_name.digest() == by_path.digest()
+    paths = by_name.driver_paths()
+    assert paths.years[0] == FIRST_YEAR and paths.years[-1] == by_name.end_year
+    for driver, path in paths.paths.items():
+        assert path.shape[0] == len(paths.years)
+        spec = DRIVER_SPECS.get(driver)
+        if spec is not None:
+            assert np.all((path >= spec.min) & (path <= spec.max)), driver
+
+
+def test_digest_changes_with_the_scenario():
+    base = load_scenario("baseline")
+    assert load_scenario("baseline", replicates=3).digest() != base.digest()
+    assert load_scenario("no_opening_2016").digest() != base.digest()
+
+
+# -------------------------------------------------------------------------- extends
+
+
+def test_no_opening_keeps_baseline_interventions_and_settings():
+    baseline = load_scenario("baseline")
+    child = load_scenario("no_opening_2016")
+    assert child.extends == "baseline.toml"
+    assert child.interventions == baseline.interventions
+    assert (child.seed, child.replicates, child.start_year, child.end_year) == (
+        baseline.seed, baseline.replicates, baseline.start_year, baseline.end_year)
+    assert child.drivers == baseline.drivers
+    assert child.parameters == baseline.parameters
+
+
+def test_no_opening_replaces_the_uzb_2016_leader_change():
+    baseline = load_scenario("baseline")
+    child = load_scenario("no_opening_2016")
+    uzb_2016 = [c for c in child.leader_changes if (c.year, c.country) == (2016, "UZB")]
+    assert len(uzb_2016) == 1
+    assert uzb_2016[0].disposition is None
+    base_2016 = [c for c in baseline.leader_changes if (c.year, c.country) == (2016, "UZB")]
+    assert base_2016[0].disposition == pytest.approx(0.85)
+    # Every other leader change is the baseline's.
+    others = lambda s: sorted((c.year, c.country, c.disposition) for c in s.leader_changes  # noqa: E731
+                              if (c.year, c.country) != (2016, "UZB"))
+    assert others(child) == others(baseline)
+
+
+def test_no_opening_driver_paths_differ_only_in_uzb_disposition_from_2016():
+    base = load_scenario("baseline").driver_paths()
+    child = load_scenario("no_opening_2016").driver_paths()
+    disposition_base = base.paths["leader_disposition"][:, UZB]
+    disposition_child = child.paths["leader_disposition"][:, UZB]
+    assert np.all(disposition_child[_row(2016):] == disposition_child[_row(2015)])
+    assert disposition_base[_row(2016)] == pytest.approx(0.85)
+    np.testing.assert_array_equal(disposition_child[: _row(2016)], disposition_base[: _row(2016)])
+    # The change of leader still happens (it resets personal disputes).
+    assert child.paths["leader_change"][_row(2016), UZB] == base.paths["leader_change"][_row(2016), UZB] == 1.0
+    for name in base.paths:
+        if name != "leader_disposition":
+            np.testing.assert_array_equal(base.paths[name], child.paths[name], err_msg=name)
+
+
+def test_extends_chains_accumulate_interventions():
+    baseline = load_scenario("baseline")
+    deficit = load_scenario("water_deficit_2050")
+    barter = load_scenario("water_deficit_2050_with_barter")
+    assert deficit.interventions[: len(baseline.interventions)] == baseline.interventions
+    assert barter.interventions[: len(deficit.interventions)] == deficit.interventions
+    assert len(barter.interventions) > len(deficit.interventions) > len(baseline.interventions)
+    framework = barter.driver_paths().paths["water_energy_framework"][:, 0]
+    assert framework[_row(2024)] == 0.0 and framework[_row(2025)] > 0.0
+
+
+def test_extends_merges_tables_key_by_key(write_toml, tmp_path):
+    write_toml('name = "parent"\nend_year = 2030\nseed = 3\n[parameters]\ntrust_learning_rate = 0.2\n'
+               'deal_threshold = 0.5\n[drivers.leader_disposition]\nKAZ = 0.6\nUZB = 0.4\n', "parent.toml")
+    child = write_toml('name = "child"\nextends = "parent"\n[parameters]\ndeal_threshold = 0.7\n'
+                       '[drivers.leader_disposition]\nUZB = 0.9\n', "child.toml")
+    scenario = load_scenario(child)
+    assert scenario.name == "child" and scenario.seed == 3 and scenario.end_year == 2030
+    assert scenario.parameters == {"trust_learning_rate": 0.2, "deal_threshold": 0.7}
+    assert scenario.drivers["leader_disposition"] == {"KAZ": 0.6, "UZB": 0.9}
+
+
+def test_extends_with_absolute_path(write_toml):
+    child = write_toml(f'name = "child"\nextends = "{SCENARIO_DIR / "baseline.toml"}"\nseed = 99\n', "child.toml")
+    scenario = load_scenario(child)
+    assert scenario.seed == 99
+    assert scenario.interventions == load_scenario("baseline").interventions
+
+
+def test_a_child_cannot_end_before_its_parents_events(write_toml):
+    # Documented limitation (docs/ODD.md): baseline interventions run to 2050.
+    child = write_toml(f'name = "short"\nextends = "{SCENARIO_DIR / "baseline.toml"}"\nend_year = 2040\n',
+                       "short.toml")
+    with pytest.raises(ScenarioError, match="outside the run") as info:
+        load_scenario(child)
+    assert str(child) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_overrides_replace_run_settings():
+    scenario = load_scenario("baseline", replicates=3, seed=8)
+    assert (scenario.replicates, scenario.seed) == (3, 8)
+    assert load_scenario("baseline", replicates=None).replicates == load_scenario("baseline").replicates
+
+
+def test_trimmed_baseline_helper_matches_the_baseline_paths(short_scenario_path):
+    # The short scenario used by the CLI tests really is the baseline's history.
+    short = load_scenario(short_scenario_path).driver_paths()
+    full = load_scenario("baseline").driver_paths()
+    for name, path in short.paths.items():
+        np.testing.assert_allclose(path, full.paths[name][: len(short.years)], rtol=0, atol=1e-12, err_msg=name)
+
+
+# ------------------------------------------------------------ intervention semantics
+
+
+def _paths(end_year=2010, interventions=(), leader_changes=(), drivers=None) -> DriverPaths:
+    scenario = Scenario.model_validate({
+        "name": "semantics", "end_year": end_year, "interventions": list(interventions),
+        "leader_changes": list(leader_changes), "drivers": drivers or {},
+    })
+    return scenario.driver_paths()
+
+
+def test_defaults_without_interventions():
+    paths = _paths()
+    assert np.all(paths.paths["river_flow"] == 1.0)
+    assert np.all(paths.paths["leader_disposition"] == 0.5)
+    assert np.all(paths.paths["leader_change"] == 0.0)
+    np.testing.assert_array_equal(paths.paths["reservoir_capacity_km3"][0],
+                                  np.asarray(DRIVER_SPECS["reservoir_capacity_km3"].default))
+
+
+def test_set_holds_a_value_over_its_period():
+    paths = _paths(interventions=[{"year": 1995, "end_year": 1997, "target": "security_shock.TJK", "set": 0.8}])
+    shock = paths.paths["security_shock"]
+    tjk = STATES.index("TJK")
+    np.testing.assert_array_equal(shock[_row(1995): _row(1997) + 1, tjk], 0.8)
+    assert shock[_row(1994), tjk] == 0.0 and shock[_row(1998), tjk] == 0.0
+    assert np.all(np.delete(shock, tjk, axis=1) == 0.0)  # other states untouched
+
+
+def test_set_without_end_year_lasts_to_the_end_of_the_run():
+    paths = _paths(interventions=[{"year": 2001, "target": "eurasian_bloc_member.KAZ", "set": 1.0}])
+    kaz = paths.paths["eurasian_bloc_member"][:, STATES.index("KAZ")]
+    assert np.all(kaz[_row(2001):] == 1.0) and np.all(kaz[: _row(2001)] == 0.0)
+
+
+def test_scale_multiplies_every_entity_of_a_driver():
+    paths = _paths(interventions=[{"year": 2000, "end_year": 2004, "target": "river_flow", "scale": 0.8}])
+    flow = paths.paths["river_flow"]
+    np.testing.assert_allclose(flow[_row(2000): _row(2004) + 1], 0.8)
+    assert np.all(flow[: _row(2000)] == 1.0) and np.all(flow[_row(2005):] == 1.0)
+
+
+def test_scale_composes_with_an_earlier_set():
+    paths = _paths(interventions=[
+        {"year": 1991, "target": "irrigation_demand.UZB", "set": 1.2},
+        {"year": 2000, "target": "irrigation_demand.UZB", "scale": 1.5},
+    ])
+    uzb = paths.paths["irrigation_demand"][:, UZB]
+    assert uzb[_row(1999)] == pytest.approx(1.2)
+    assert uzb[_row(2000)] == pytest.approx(1.8)
+
+
+def test_ramp_moves_linearly_then_holds():
+    paths = _paths(interventions=[{"year": 2000, "end_year": 2004, "target": "river_flow.amu", "ramp": 0.6}])
+    amu = paths.paths["river_flow"][:, 1]
+    np.testing.assert_allclose(amu[_row(2000): _row(2004) + 1], [1.0, 0.9, 0.8, 0.7, 0.6])
+    np.testing.assert_allclose(amu[_row(2005):], 0.6)
+    assert np.all(amu[: _row(2000)] == 1.0)
+    assert np.all(paths.paths["river_flow"][:, 0] == 1.0)  # syr untouched
+
+
+def test_ramp_starts_from_the_value_already_in_place():
+    paths = _paths(end_year=2020, interventions=[
+        {"year": 1991, "end_year": 2000, "target": "power_demand.KGZ", "ramp": 1.5},
+        {"year": 2010, "end_year": 2020, "target": "power_demand.KGZ", "ramp": 2.5},
+    ])
+    kgz = paths.paths["power_demand"][:, STATES.index("KGZ")]
+    assert kgz[_row(1991)] == pytest.approx(1.0)
+    assert kgz[_row(2000)] == pytest.approx(1.5)
+    np.testing.assert_allclose(kgz[_row(2001): _row(2010) + 1], 1.5)
+    assert kgz[_row(2015)] == pytest.approx(2.0)
+    assert kgz[_row(2020)] == pytest.approx(2.5)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: a ramp with year == end_year keeps the old value in that year "
+    "(np.linspace(start, target, 1) == [start]) and reaches the target only the year after, "
+    "though a ramp should reach its value by end_year"
+))
+def test_one_year_ramp_reaches_its_value_in_that_year():
+    paths = _paths(interventions=[{"year": 2000, "end_year": 2000, "target": "river_flow.syr", "ramp": 0.5}])
+    assert paths.paths["river_flow"][_row(2000), 0] == pytest.approx(0.5)
+
+
+def test_leader_change_sets_disposition_from_its_year():
+    paths = _paths(
+        drivers={"leader_disposition": {"UZB": 0.4}},
+        leader_changes=[{"year": 2005, "country": "UZB", "disposition": 0.85},
+                        {"year": 2008, "country": "UZB"}],
+    )
+    uzb = paths.paths["leader_disposition"][:, UZB]
+    assert uzb[_row(2004)] == pytest.approx(0.4)
+    np.testing.assert_allclose(uzb[_row(2005):], 0.85)  # a change without disposition keeps it
+    flags = paths.paths["leader_change"][:, UZB]
+    assert flags[_row(2005)] == flags[_row(2008)] == 1.0 and flags.sum() == 2.0
+
+
+def test_initial_driver_values_apply_from_1991():
+    paths = _paths(drivers={"river_flow": {"syr": 0.9}})
+    np.testing.assert_allclose(paths.paths["river_flow"][:, 0], 0.9)
+    np.testing.assert_allclose(paths.paths["river_flow"][:, 1], 1.0)
+
+
+# ---------------------------------------------------------------------------- errors
+
+# id, TOML text, fragments the one-line message must contain (field, what is allowed).
+ERRORS = [
+    ("unknown_top_level_key", HEAD + 'colour = "red"\n', ["colour", "unknown key", "allowed", "end_year"]),
+    ("unknown_intervention_key",
+     HEAD + '[[interventions]]\nyear = 2000\ntarget = "security_shock.KGZ"\nset = 1.0\nsize = 3\n',
+     ["interventions[0].size", "unknown key", "allowed", "target"]),
+    ("unknown_leader_change_key", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\nmood = 1\n',
+     ["leader_changes[0].mood", "allowed", "disposition"]),
+    ("unknown_index_weight", HEAD + '[index_weights]\ncohesion = 1.0\n', ["index_weights.cohesion", "allowed"]),
+    ("wrong_type_replicates", HEAD + 'replicates = "ten"\n', ["replicates", "integer", "ten"]),
+    ("wrong_type_seed", HEAD + 'seed = 1.5\n', ["seed", "integer"]),
+    ("wrong_type_parameter", HEAD + '[parameters]\ntrust_learning_rate = "fast"\n',
+     ["trust_learning_rate", "number"]),
+    ("parameter_out_of_range", HEAD + '[parameters]\ntrust_learning_rate = 5.0\n',
+     ["trust_learning_rate", "5.0", "[0.0, 1.0]"]),
+    ("unknown_parameter", HEAD + '[parameters]\ncharisma = 1.0\n', ["charisma", "parameters.csv"]),
+    ("replicates_zero", HEAD + 'replicates = 0\n', ["replicates", "greater than or equal to 1"]),
+    ("driver_initial_out_of_range", HEAD + '[drivers.leader_disposition]\nUZB = 1.5\n',
+     ["leader_disposition.UZB", "1.5", "[0.0, 1.0]"]),
+    ("disposition_out_of_range", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\ndisposition = 1.4\n',
+     ["leader_changes[0].disposition", "less than or equal to 1"]),
+    ("intervention_leaves_range", HEAD + '[[interventions]]\nyear = 2000\ntarget = "river_flow"\nscale = 10.0\n',
+     ["interventions", "river_flow", "[0.2, 1.5]"]),
+    ("unknown_country_leader_change", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "AFG"\n',
+     ["leader_changes[0].country", "KAZ", "UZB"]),
+    ("unknown_country_target", HEAD + '[[interventions]]\nyear = 2000\ntarget = "leader_disposition.AFG"\nset = 0.5\n',
+     ["interventions[0].target", "AFG", "allowed", "KAZ, KGZ, TJK, TKM, UZB"]),
+    ("unknown_country_driver_table", HEAD + '[drivers.leader_disposition]\nAFG = 0.5\n',
+     ["drivers", "AFG", "allowed", "UZB"]),
+    ("unknown_driver_target", HEAD + '[[interventions]]\nyear = 2000\ntarget = "gdp"\nset = 0.5\n',
+     ["interventions[0].target", "gdp", "allowed", "river_flow"]),
+    ("unknown_driver_table", HEAD + '[drivers.border_openness]\nKAZ = 0.5\n',
+     ["drivers", "border_openness", "allowed", "leader_disposition"]),
+    ("intervention_year_after_run", HEAD + '[[interventions]]\nyear = 2070\ntarget = "security_shock.KGZ"\nset = 0.5\n',
+     ["interventions[0].year", "2070", "1991-2050"]),
+    ("intervention_end_year_after_run",
+     HEAD + '[[interventions]]\nyear = 2040\nend_year = 2060\ntarget = "river_flow"\nramp = 0.8\n',
+     ["interventions[0].end_year", "2060", "1991-2050"]),
+    ("leader_change_year_before_run", HEAD + '[[leader_changes]]\nyear = 1980\ncountry = "UZB"\n',
+     ["leader_changes[0].year", "1980", "1991-2050"]),
+    ("end_before_start", 'name = "bad"\nstart_year = 2000\nend_year = 1995\n', ["end_year", "start_year"]),
+    ("ramp_without_end_year", HEAD + '[[interventions]]\nyear = 2000\ntarget = "river_flow"\nramp = 0.8\n',
+     ["interventions[0]", "ramp needs end_year"]),
+    ("set_and_scale", HEAD + '[[interventions]]\nyear = 2000\ntarget = "river_flow"\nset = 0.8\nscale = 0.9\n',
+     ["interventions[0]", "exactly one of set, scale or ramp"]),
+    ("no_operation", HEAD + '[[interventions]]\nyear = 2000\ntarget = "river_flow"\n',
+     ["interventions[0]", "exactly one of set, scale or ramp"]),
+    ("end_year_before_year",
+     HEAD + '[[interventions]]\nyear = 2000\nend_year = 1999\ntarget = "river_flow"\nset = 0.8\n',
+     ["interventions[0]", "before year"]),
+    ("missing_name", 'end_year = 2050\n', ["name", "required"]),
+    ("bad_name", 'name = "a b"\n', ["name", "pattern"]),
+    ("extends_missing_file", HEAD + 'extends = "nowhere.toml"\n', ["extends", "nowhere.toml"]),
+    ("invalid_toml", HEAD + 'replicates = \n', ["not valid TOML", "line 3"]),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), [case[1:] for case in ERRORS], ids=[case[0] for case in ERRORS])
+def test_scenario_errors_are_one_line_naming_file_field_and_allowed(write_toml, text, fragments):
+    path = write_toml(text, "bad.toml")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_scenario_error_is_a_value_error():
+    assert issubclass(ScenarioError, ValueError)
+
+
+def test_missing_scenario_file(tmp_path):
+    path = tmp_path / "absent.toml"
+    with pytest.raises(ScenarioError, match="no such scenario file") as info:
+        load_scenario(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_extends_cycle(write_toml):
+    first = write_toml('name = "a"\nextends = "b.toml"\n', "a.toml")
+    b = write_toml('name = "b"\nextends = "a.toml"\n', "b.toml")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(first)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "extends" in message and "cycle" in message
+    assert str(b) in message or str(first) in message
+
+
+def test_extends_itself(write_toml):
+    path = write_toml('name = "self"\nextends = "self.toml"\n', "self.toml")
+    with pytest.raises(ScenarioError, match="cycle") as info:
+        load_scenario(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_error_in_a_parent_names_the_parent_file(write_toml):
+    parent = write_toml(HEAD.replace('"bad"', '"parent"') + 'replicates = "many"\n', "parent.toml")
+    child = write_toml('name = "child"\nextends = "parent.toml"\n', "child.toml")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{parent}: ") and "replicates" in message
+
+
+def test_bad_override_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="replicates") as info:
+        load_scenario("baseline", replicates=0)
+    assert "baseline.toml" in str(info.value) and "\n" not in str(info.value)
