@@ -1,8 +1,8 @@
 """Shared fixtures: static geography, default parameters and small scenario files.
 
-The short scenarios are written out in full (no ``extends``): a scenario that extends the
-shipped baseline cannot end before the baseline's last event (every event year must lie
-inside the run), and ``extends`` paths are relative to the extending file.
+The short scenarios are written out in full (no ``extends``), so the command-line tests do
+not depend on the inheritance machinery, which ``test_scenarios.py`` tests on its own
+(``extends`` paths are relative to the extending file).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.drivers import DRIVER_SPECS, FIRST_YEAR
 from sim.geography import load_geography
 from sim.parameters import Parameters
-from sim.drivers import DRIVER_SPECS, FIRST_YEAR
 from sim.scenario import SCENARIO_DIR, load_scenario
 
 SHIPPED_SCENARIOS = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
@@ -119,18 +119,23 @@ def adjacent(geo) -> np.ndarray:
     return geo.adjacent
 
 
-@pytest.fixture
-def short_scenario_path(tmp_path) -> Path:
-    """The baseline's history to 2000 as a full, self-contained scenario (10 years)."""
-    return write_scenario(tmp_path, trimmed_baseline("short_baseline", 2000, replicates=2, seed=11))
+@pytest.fixture(scope="session")
+def short_scenario_path(tmp_path_factory) -> Path:
+    """The baseline's history to 2000 as a full, self-contained scenario (10 years).
+
+    Shared by the session: tests read it and never change it.
+    """
+    folder = tmp_path_factory.mktemp("short")
+    return write_scenario(folder, trimmed_baseline("short_baseline", 2000, replicates=2, seed=11))
 
 
-@pytest.fixture
-def short_pair_paths(tmp_path) -> tuple[Path, Path]:
+@pytest.fixture(scope="session")
+def short_pair_paths(tmp_path_factory) -> tuple[Path, Path]:
     """Two short scenarios to 2025 that differ only in UZB's 2016 change of disposition."""
-    opening = write_scenario(tmp_path, trimmed_baseline("short_opening", 2025, replicates=4, seed=5))
+    folder = tmp_path_factory.mktemp("pair")
+    opening = write_scenario(folder, trimmed_baseline("short_opening", 2025, replicates=4, seed=5))
     closed = write_scenario(
-        tmp_path, trimmed_baseline("short_no_opening", 2025, uzb_2016_disposition=False, replicates=4, seed=5)
+        folder, trimmed_baseline("short_no_opening", 2025, uzb_2016_disposition=False, replicates=4, seed=5)
     )
     return opening, closed
 

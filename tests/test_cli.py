@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -32,20 +34,28 @@ def _one_line(text: str) -> str:
 # ------------------------------------------------------------------------------- run
 
 
-@pytest.fixture
-def run_output(short_scenario_path, tmp_path, capsys):
-    out = tmp_path / "run"
-    code = main(["run", str(short_scenario_path), "--replicates", "2", "--out", str(out)])
-    captured = capsys.readouterr()
-    return code, out, captured
+def _main_captured(argv: list[str]) -> tuple[int, str, str]:
+    """``main(argv)`` with its stdout and stderr captured (for module-scoped fixtures)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def run_output(short_scenario_path, tmp_path_factory):
+    """One ``casim run`` shared by the tests that inspect its outputs."""
+    out = tmp_path_factory.mktemp("cli") / "run"
+    code, stdout, _ = _main_captured(["run", str(short_scenario_path), "--replicates", "2", "--out", str(out)])
+    return code, out, stdout
 
 
 def test_run_returns_zero_and_writes_the_outputs(run_output):
-    code, out, captured = run_output
+    code, out, stdout = run_output
     assert code == 0
     for name in ("timeseries.parquet", "summary.csv", "manifest.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    assert str(out) in captured.out
+    assert str(out) in stdout
 
 
 def test_run_writes_a_readable_tidy_parquet_table(run_output, short_scenario_path):
@@ -140,18 +150,19 @@ def test_bad_replicates_override_exits_2(short_scenario_path, tmp_path, capsys):
 # --------------------------------------------------------------------------- compare
 
 
-@pytest.fixture
-def compare_output(short_pair_paths, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def compare_output(short_pair_paths, tmp_path_factory):
+    """One ``casim compare`` shared by the tests that inspect its outputs."""
     opening, closed = short_pair_paths
-    out = tmp_path / "compare"
-    code = main(["compare", str(opening), str(closed), "--replicates", "4", "--out", str(out)])
-    captured = capsys.readouterr()
-    return code, out, captured
+    out = tmp_path_factory.mktemp("cli") / "compare"
+    code, stdout, _ = _main_captured(["compare", str(opening), str(closed), "--replicates", "4", "--out", str(out)])
+    return code, out, stdout
 
 
 def test_compare_returns_zero_and_writes_comparison(compare_output):
-    code, out, _ = compare_output
+    code, out, stdout = compare_output
     assert code == 0
+    assert "short_no_opening (B) vs short_opening (A)" in stdout
     for name in ("comparison.csv", "timeseries.parquet", "summary.csv", "manifest.json"):
         assert (out / name).is_file(), name
     assert list((out / "figures").glob("*.png"))
@@ -226,7 +237,7 @@ def test_console_entry_point_reports_a_bad_file(write_toml, tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run(
         [sys.executable, "-m", "sim", "run", str(path), "--out", str(out)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
     )
     assert result.returncode == 2
     line = _one_line(result.stderr)

@@ -49,30 +49,12 @@ def _rerun_alone(replicate: int):
     return seeds[replicate], alone.reset_index(drop=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: region water_energy_coop (and so integration_index) differs in the last bit between a "
-    "replicate run alone and the same replicate inside a block: indices.measure takes "
-    "water_energy_deal[:, partners].mean(axis=1), and numpy sums the non-contiguous (R>1) "
-    "result in a different order than the (1, 10) one"
-))
-def test_replicate_rerun_alone_equals_its_rows_exactly(first_run):
-    for replicate in range(REPLICATES):
-        seed, alone = _rerun_alone(replicate)
-        rows = first_run[first_run["replicate"] == replicate].reset_index(drop=True)
-        assert (rows["seed"] == seed).all()
-        pdt.assert_frame_equal(alone, rows, check_exact=True)
-
-
 @pytest.mark.parametrize("replicate", range(REPLICATES))
 def test_replicate_rerun_alone_equals_its_rows(first_run, replicate):
-    """Exact everywhere but the region scope, which agrees to rounding (see the xfail above)."""
     seed, alone = _rerun_alone(replicate)
     rows = first_run[first_run["replicate"] == replicate].reset_index(drop=True)
     assert (rows["seed"] == seed).all()
-    pdt.assert_frame_equal(alone.drop(columns="value"), rows.drop(columns="value"), check_exact=True)
-    not_region = (rows["scope"] != "region").to_numpy()
-    np.testing.assert_array_equal(alone["value"].to_numpy()[not_region], rows["value"].to_numpy()[not_region])
-    np.testing.assert_allclose(alone["value"].to_numpy(), rows["value"].to_numpy(), rtol=0, atol=1e-15)
+    pdt.assert_frame_equal(alone, rows, check_exact=True)
 
 
 def test_replicate_seeds_extend_without_changing_earlier_ones():

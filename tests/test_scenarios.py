@@ -74,8 +74,10 @@ def test_no_opening_replaces_the_uzb_2016_leader_change():
     base_2016 = [c for c in baseline.leader_changes if (c.year, c.country) == (2016, "UZB")]
     assert base_2016[0].disposition == pytest.approx(0.85)
     # Every other leader change is the baseline's.
-    others = lambda s: sorted((c.year, c.country, c.disposition) for c in s.leader_changes  # noqa: E731
-                              if (c.year, c.country) != (2016, "UZB"))
+    def others(scenario):
+        return sorted((c.year, c.country, c.disposition) for c in scenario.leader_changes
+                      if (c.year, c.country) != (2016, "UZB"))
+
     assert others(child) == others(baseline)
 
 
@@ -123,13 +125,41 @@ def test_extends_with_absolute_path(write_toml):
     assert scenario.interventions == load_scenario("baseline").interventions
 
 
-def test_a_child_cannot_end_before_its_parents_events(write_toml):
-    # Documented limitation (docs/ODD.md): baseline interventions run to 2050.
-    child = write_toml(f'name = "short"\nextends = "{SCENARIO_DIR / "baseline.toml"}"\nend_year = 2040\n',
-                       "short.toml")
-    with pytest.raises(ScenarioError, match="outside the run") as info:
-        load_scenario(child)
-    assert str(child) in str(info.value) and "\n" not in str(info.value)
+def test_extends_a_shipped_scenario_by_name_from_anywhere(write_toml):
+    child = write_toml('name = "child"\nextends = "baseline"\nseed = 5\n', "child.toml")
+    scenario = load_scenario(child)
+    assert scenario.seed == 5
+    assert scenario.interventions == load_scenario("baseline").interventions
+
+
+def test_a_child_may_end_before_its_parent(write_toml, short_scenario_path):
+    child = write_toml('name = "short"\nextends = "baseline"\nend_year = 2000\n', "short.toml")
+    scenario = load_scenario(child)
+    assert scenario.end_year == 2000
+    # Inherited events after 2000 are dropped; set/scale periods are cut to the run.
+    assert all(event.year <= 2000 for event in scenario.leader_changes + scenario.interventions)
+    assert all(event.end_year is None or event.end_year <= 2000 or event.ramp is not None
+               for event in scenario.interventions)
+    # The run sees the baseline's drivers up to 2000, ramps part way.
+    short = scenario.driver_paths()
+    full = load_scenario("baseline").driver_paths()
+    assert short.years[-1] == 2000
+    for name, path in short.paths.items():
+        np.testing.assert_allclose(path, full.paths[name][: len(short.years)], rtol=0, atol=1e-12, err_msg=name)
+    # The same paths as the self-contained short scenario of the CLI tests.
+    fixture = load_scenario(short_scenario_path).driver_paths()
+    for name, path in short.paths.items():
+        np.testing.assert_allclose(path, fixture.paths[name], rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_a_ramp_may_end_after_the_run():
+    paths = _paths(end_year=2010, interventions=[
+        {"year": 2001, "end_year": 2020, "target": "river_flow.syr", "ramp": 0.5},
+    ])
+    syr = paths.paths["river_flow"][:, 0]
+    assert len(syr) == 20
+    assert syr[_row(2001)] == pytest.approx(1.0)
+    assert syr[_row(2010)] == pytest.approx(1.0 - 0.5 * 9 / 19)  # part way along 2001-2020
 
 
 def test_overrides_replace_run_settings():
@@ -220,14 +250,20 @@ def test_ramp_starts_from_the_value_already_in_place():
     assert kgz[_row(2020)] == pytest.approx(2.5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a ramp with year == end_year keeps the old value in that year "
-    "(np.linspace(start, target, 1) == [start]) and reaches the target only the year after, "
-    "though a ramp should reach its value by end_year"
-))
-def test_one_year_ramp_reaches_its_value_in_that_year():
+def test_one_year_ramp_keeps_the_old_value_that_year():
+    # Documented (docs/scenarios.md): if year == end_year, v starts the next year.
     paths = _paths(interventions=[{"year": 2000, "end_year": 2000, "target": "river_flow.syr", "ramp": 0.5}])
-    assert paths.paths["river_flow"][_row(2000), 0] == pytest.approx(0.5)
+    syr = paths.paths["river_flow"][:, 0]
+    assert syr[_row(2000)] == pytest.approx(1.0)
+    np.testing.assert_allclose(syr[_row(2001):], 0.5)
+
+
+def test_integers_accepted_where_numbers_are_expected(write_toml):
+    path = write_toml(HEAD.replace('"bad"', '"ints"') + '[parameters]\ngravity_constant = 200\n'
+                      '[[interventions]]\nyear = 2001\ntarget = "eurasian_bloc_member.KAZ"\nset = 1\n')
+    scenario = load_scenario(path)
+    assert scenario.parameters["gravity_constant"] == 200.0
+    assert scenario.driver_paths().paths["eurasian_bloc_member"][_row(2001), STATES.index("KAZ")] == 1.0
 
 
 def test_leader_change_sets_disposition_from_its_year():
@@ -287,7 +323,7 @@ ERRORS = [
     ("intervention_year_after_run", HEAD + '[[interventions]]\nyear = 2070\ntarget = "security_shock.KGZ"\nset = 0.5\n',
      ["interventions[0].year", "2070", "1991-2050"]),
     ("intervention_end_year_after_run",
-     HEAD + '[[interventions]]\nyear = 2040\nend_year = 2060\ntarget = "river_flow"\nramp = 0.8\n',
+     HEAD + '[[interventions]]\nyear = 2040\nend_year = 2060\ntarget = "river_flow"\nset = 0.8\n',
      ["interventions[0].end_year", "2060", "1991-2050"]),
     ("leader_change_year_before_run", HEAD + '[[leader_changes]]\nyear = 1980\ncountry = "UZB"\n',
      ["leader_changes[0].year", "1980", "1991-2050"]),

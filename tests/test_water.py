@@ -96,12 +96,6 @@ def test_power_need_exceeds_soviet_winter_release_at_1991_demand(geo):
     assert np.all(geo.winter_power_release_km3 >= _soviet_winter_release(geo))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: seasonal_balance scales fuel cover by (power_need - soviet_winter), which is negative "
-    "when winter power demand is below the Soviet-rule winter release (power_demand.TJK < ~0.965 "
-    "or power_demand.KGZ < ~0.344, inside the driver's range 0.3-3.0): fuel then raises the "
-    "energy deficit and cuts summer release"
-))
 def test_more_fuel_cover_never_raises_energy_deficit_at_low_power_demand(geo, params):
     power = 0.5  # allowed by the power_demand driver (0.3 .. 3.0)
     assert np.any(geo.winter_power_release_km3 * power < _soviet_winter_release(geo))

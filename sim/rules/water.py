@@ -145,7 +145,9 @@ def seasonal_balance(
     summer_share = geo.summer_flow_share
     soviet_winter = geo.soviet_winter_release_share * geo.mean_flow_km3 * upstream_formed * geo.regulated_inflow_share
     power_need = geo.winter_power_release_km3 * power_demand[geo.upstream]
-    wanted_winter = soviet_winter + (power_need - soviet_winter) * (1.0 - cover)
+    # Fuel can only replace the release above the Soviet-rule winter minimum.
+    fuel_replaceable = np.maximum(power_need - soviet_winter, 0.0)
+    wanted_winter = soviet_winter + fuel_replaceable * (1.0 - cover)
 
     # Winter (October-March).
     storage = storage_km3 + regulated * (1.0 - summer_share)
@@ -178,7 +180,7 @@ def seasonal_balance(
                                 where=demand_by_state > 0)
 
     # Winter power: release plus fuel, against what the upstream state wants.
-    power_supply = turbine_release + cover * (power_need - soviet_winter)
+    power_supply = turbine_release + cover * fuel_replaceable
     gap = np.clip(1.0 - power_supply / power_need, 0.0, 1.0)  # (R, 2)
     energy_deficit = np.zeros_like(shortfall)
     for river, up in enumerate(geo.upstream):

@@ -1,0 +1,85 @@
+"""Acceptance checks: the model tells the story of the narrative (20 replicates, the scenarios' seeds).
+
+- UZB closes its side of the KGZ border after 2010 and reopens it after its 2016 change of
+  leader; without the new leader's opening the border stays closed.
+- The 2016 opening raises regional integration.
+- A water deficit by 2050 shows up as a larger water shortfall.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.randomness import replicate_seeds
+from sim.scenario import load_scenario
+
+REPLICATES = 20
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, pd.DataFrame]:
+    return {name: sim.run(name, replicates=REPLICATES)
+            for name in ("baseline", "no_opening_2016", "water_deficit_2050")}
+
+
+def _series(table: pd.DataFrame, scope: str, entity: str, variable: str) -> pd.DataFrame:
+    """Values by year (rows) and seed (columns)."""
+    rows = table[(table["scope"] == scope) & (table["entity"] == entity) & (table["variable"] == variable)]
+    return rows.pivot(index="year", columns="seed", values="value")
+
+
+def _kgz_uzb_openness(table):
+    return _series(table, "dyad", "KGZ-UZB", "border_openness").mean(axis=1)
+
+
+def test_runs_use_the_scenario_seed_and_pair_by_seed(runs):
+    for name, table in runs.items():
+        assert table["replicate"].nunique() == REPLICATES
+        expected = set(replicate_seeds(load_scenario(name).seed, REPLICATES).tolist())
+        assert set(table["seed"].unique()) == expected
+    assert set(runs["baseline"]["seed"]) == set(runs["no_opening_2016"]["seed"]) == set(
+        runs["water_deficit_2050"]["seed"])
+
+
+@pytest.mark.parametrize("year", range(2011, 2017))
+def test_kgz_uzb_border_closed_2011_2016(runs, year):
+    openness = _kgz_uzb_openness(runs["baseline"])
+    assert openness.loc[year] < 0.2, f"mean KGZ-UZB border openness in {year}: {openness.loc[year]:.3f}"
+
+
+def test_kgz_uzb_border_reopens_2019_2024(runs):
+    openness = _kgz_uzb_openness(runs["baseline"]).loc[2019:2024].mean()
+    assert openness > 0.5, f"mean KGZ-UZB border openness 2019-2024: {openness:.3f}"
+
+
+def test_without_the_opening_the_border_stays_closed(runs):
+    openness = _kgz_uzb_openness(runs["no_opening_2016"]).loc[2019:2024].mean()
+    assert openness < 0.3, f"no_opening_2016: mean KGZ-UZB border openness 2019-2024: {openness:.3f}"
+
+
+def test_opening_raises_integration_2019_2030(runs):
+    baseline = _series(runs["baseline"], "region", "region", "integration_index").loc[2019:2030].mean()
+    closed = _series(runs["no_opening_2016"], "region", "region", "integration_index").loc[2019:2030].mean()
+    difference = (baseline - closed).dropna()  # paired by seed
+    assert len(difference) == REPLICATES
+    assert difference.mean() > 0.0, f"paired mean difference of the index 2019-2030: {difference.mean():.4f}"
+
+
+def test_water_deficit_raises_shortfall_2041_2050(runs):
+    baseline = _series(runs["baseline"], "region", "region", "water_shortfall").loc[2041:2050].mean()
+    deficit = _series(runs["water_deficit_2050"], "region", "region", "water_shortfall").loc[2041:2050].mean()
+    difference = (deficit - baseline).dropna()
+    assert len(difference) == REPLICATES
+    assert difference.mean() > 0.0, (
+        f"water shortfall 2041-2050: baseline {baseline.mean():.3f}, water_deficit_2050 {deficit.mean():.3f}"
+    )
+
+
+def test_histories_identical_before_2016(runs):
+    """Common random numbers: the counterfactual differs from the baseline only from 2016."""
+    baseline = _series(runs["baseline"], "region", "region", "integration_index")
+    closed = _series(runs["no_opening_2016"], "region", "region", "integration_index")
+    pd.testing.assert_frame_equal(baseline.loc[:2015], closed.loc[:2015], check_exact=True)
+    assert not baseline.loc[2016:].equals(closed.loc[2016:])
