@@ -255,6 +255,9 @@ def plot_comparison(diff_table: pd.DataFrame, path: str | os.PathLike) -> Path:
                         ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, diff_table["decade"].astype(str))
     ax.margins(y=0.15)
+    # Bars stick to zero, so margins alone leave no room for the share labels above them.
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, top + 0.12 * (top - bottom))
     variable = diff_table.attrs.get("variable", "integration_index")
     what = "Index" if variable == "integration_index" else LABELS.get(variable, (variable,))[0]
     ax.set(xlabel="Decade", ylabel=f"{what} difference ({b} - {a})")
