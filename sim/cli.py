@@ -17,10 +17,6 @@ from sim.scenario import ScenarioError, load_scenario, scenario_sources
 RESULTS = Path("results")
 
 
-def _load(reference: str, replicates: int | None, seed: int | None):
-    return load_scenario(reference, replicates=replicates, seed=seed)
-
-
 def _run_with_progress(scenario, label: str):
     years = scenario.end_year - 1991 + 1
     with tqdm(total=years, desc=f"{label} ({scenario.replicates} replicates)", unit="year", disable=None,
@@ -41,7 +37,7 @@ def _scenario_record(reference: str, scenario) -> dict:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    scenario = _load(args.scenario, args.replicates, args.seed)
+    scenario = load_scenario(args.scenario, replicates=args.replicates, seed=args.seed)
     out = Path(args.out) if args.out else RESULTS / scenario.name
     started = time.perf_counter()
     table = _run_with_progress(scenario, scenario.name)
@@ -62,8 +58,8 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_compare(args: argparse.Namespace) -> int:
-    first = _load(args.scenarios[0], args.replicates, args.seed)
-    scenarios = [first] + [_load(ref, first.replicates, first.seed) for ref in args.scenarios[1:]]
+    first = load_scenario(args.scenarios[0], replicates=args.replicates, seed=args.seed)
+    scenarios = [first] + [load_scenario(ref, replicates=first.replicates, seed=first.seed) for ref in args.scenarios[1:]]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ScenarioError(f"{args.scenarios}: scenario names must differ to be compared; got {names}")

@@ -161,9 +161,7 @@ class Scenario(_Strict):
                     # A ramp may end after the run: the run then sees it part way.
                     last = LAST_YEAR if field == "end_year" and getattr(item, "ramp", None) is not None else self.end_year
                     if year is not None and not FIRST_YEAR <= year <= last:
-                        raise ValueError(
-                            f"{kind}[{k}].{field} = {year} is outside the run; allowed: {FIRST_YEAR}-{self.end_year}"
-                        )
+                        raise ValueError(f"{kind}[{k}].{field} = {year} is outside the run; allowed: {FIRST_YEAR}-{last}")
         return self
 
     @property
@@ -230,7 +228,7 @@ def _format_location(loc: tuple) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
+    return text
 
 
 def _describe(error: dict) -> str:
@@ -248,7 +246,8 @@ def _describe(error: dict) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if "input" in error and kind.endswith("_type"):
         message += f" (got {type(error['input']).__name__} {error['input']!r})"
-    return f"{field}: {message}"
+    # Whole-scenario checks (years in the run) name their field in the message.
+    return f"{field}: {message}" if field else message
 
 
 def _validation_line(path: Path, exc: ValidationError) -> str:
@@ -280,13 +279,11 @@ def _within_run(merged: dict, own_end_year: int | None) -> dict:
     if own_end_year is None:
         return merged
     for key in ("leader_changes", "interventions"):
-        kept = []
-        for event in merged.get(key, []):
-            if not isinstance(event, dict) or not isinstance(event.get("year"), int) or event["year"] <= own_end_year:
-                clip = isinstance(event, dict) and "ramp" not in event and isinstance(event.get("end_year"), int)
-                if clip and event["end_year"] > own_end_year:
-                    event = {**event, "end_year": own_end_year}
-                kept.append(event)
+        # The parent was validated on its own, so events are tables with integer years.
+        kept = [event for event in merged.get(key, []) if event["year"] <= own_end_year]
+        for k, event in enumerate(kept):
+            if "ramp" not in event and event.get("end_year", own_end_year) > own_end_year:
+                kept[k] = {**event, "end_year": own_end_year}
         merged[key] = kept
     return merged
 

@@ -6,7 +6,7 @@ state that holds the view or makes the choice), (R, 2) per river.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,14 +73,6 @@ class World:
     def border_openness(self) -> np.ndarray:
         """Openness of a border is set by the more closed side (R, 5, 5)."""
         return np.minimum(self.border_side, np.swapaxes(self.border_side, 1, 2))
-
-    def evolve(self, **changes) -> World:
-        """A copy with some variables replaced."""
-        return replace(self, **changes)
-
-    def select(self, index) -> World:
-        """The replicates at ``index`` (keeps the leading axis)."""
-        return World(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
 
 def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991_gdp: np.ndarray) -> World:
