@@ -1,4 +1,4 @@
-"""The ``casim`` command line: ``casim run`` and ``casim compare``."""
+"""The ``casim`` command line: ``run``, ``compare``, ``batch`` and ``analyze``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from tqdm import tqdm
 
 from sim.compare import compare
 from sim.engine import run
-from sim.output import manifest, summarise, write_csv, write_json, write_table
-from sim.scenario import ScenarioError, load_scenario, scenario_sources
+from sim.inputs import InputError
+from sim.output import manifest, scenario_record, summarise, write_csv, write_json, write_table
+from sim.scenario import ScenarioError, load_scenario
 
 RESULTS = Path("results")
 
@@ -22,18 +23,6 @@ def _run_with_progress(scenario, label: str):
     with tqdm(total=years, desc=f"{label} ({scenario.replicates} replicates)", unit="year", disable=None,
               file=sys.stderr) as bar:
         return run(scenario, on_year=lambda _year: bar.update())
-
-
-def _scenario_record(reference: str, scenario) -> dict:
-    return {
-        "name": scenario.name,
-        "file": str(reference),
-        "sha256": scenario.digest(),
-        "resolved": scenario.model_dump(mode="json"),
-        "sources": scenario_sources(reference),
-        "replicates": scenario.replicates,
-        "seed": scenario.seed,
-    }
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -48,7 +37,7 @@ def command_run(args: argparse.Namespace) -> int:
     write_csv(summarise(table), out / "summary.csv")
     write_json(manifest(
         kind="run",
-        scenario=_scenario_record(args.scenario, scenario),
+        scenario=scenario_record(args.scenario, scenario),
         replicate_seeds=sorted(table["seed"].unique().tolist()),
         wall_time_s=round(time.perf_counter() - started, 3),
         outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
@@ -88,12 +77,41 @@ def command_compare(args: argparse.Namespace) -> int:
     write_csv(summarise(table), out / "summary.csv")
     write_json(manifest(
         kind="compare",
-        scenarios=[_scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)],
+        scenarios=[scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)],
         replicate_seeds=sorted(table["seed"].unique().tolist()),
         wall_time_s=round(time.perf_counter() - started, 3),
         outputs=["comparison.csv", "timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
     ), out / "manifest.json")
     print(f"\ncasim: wrote {out}/ (comparison.csv, timeseries.parquet, summary.csv, manifest.json, figures/)")
+    return 0
+
+
+def command_batch(args: argparse.Namespace) -> int:
+    from sim.batch import default_workers, run_batch
+    from sim.experiment import load_experiment
+
+    experiment, scenarios = load_experiment(args.experiment)
+    if args.workers is not None and args.workers < 1:
+        print("casim: error: --workers: give at least 1", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else RESULTS / experiment.name
+    workers = args.workers or default_workers()
+    try:
+        report = run_batch(args.experiment, experiment, scenarios, out, workers=workers, scheduler=args.scheduler)
+    except KeyboardInterrupt:
+        print(f"casim: interrupted; finished chunks are kept in {out}/runs/; rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+    skipped = f", {report.skipped_chunks} finished chunks skipped" if report.skipped_chunks else ""
+    print(f"casim: {report.runs} runs in {report.chunks} chunks{skipped}; {report.wall_time_s:.1f} s "
+          f"({report.runs_per_s:.0f} runs/s); wrote {out}/ (manifest.json, design.csv, runs/)")
+    return 0
+
+
+def command_analyze(args: argparse.Namespace) -> int:
+    from sim.analysis import analyze
+
+    analyze(Path(args.folder), out=Path(args.out) if args.out else None)
     return 0
 
 
@@ -109,7 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--replicates", type=int, metavar="N", help="number of replicates (default: the scenario's)")
         sub.add_argument("--seed", type=int, metavar="S", help="run seed (default: the scenario's)")
         sub.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>/)")
+    batch_parser = commands.add_parser("batch", help="run an experiment: scenarios x parameter design x replicates")
+    batch_parser.add_argument("experiment", help="experiment file (or the name of a shipped experiment)")
+    batch_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    batch_parser.add_argument("--scheduler", metavar="ADDRESS",
+                              help="run on Dask: 'local' starts a LocalCluster, else a scheduler address (tcp://host:8786)")
+    batch_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<experiment name>/)")
+    analyze_parser = commands.add_parser("analyze", help="sensitivity indices, scenario comparison and PRIM for a batch")
+    analyze_parser.add_argument("folder", metavar="DIR", help="a folder written by casim batch")
+    analyze_parser.add_argument("--out", metavar="DIR", help="where to write the analysis (default: DIR/analysis/)")
     run_parser.set_defaults(handler=command_run)
+    batch_parser.set_defaults(handler=command_batch)
+    analyze_parser.set_defaults(handler=command_analyze)
     compare_parser.set_defaults(handler=command_compare)
     return parser
 
@@ -121,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args)
-    except ScenarioError as error:
+    except InputError as error:
         print(f"casim: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

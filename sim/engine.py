@@ -7,7 +7,7 @@ gives stepped by Mesa (see ``tests/test_parity.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +55,7 @@ def simulate(
     seeds: np.ndarray,
     params: Mapping[str, float | np.ndarray] | None = None,
     on_year: Callable[[int], None] | None = None,
+    record: Collection[tuple[str, str]] | None = None,
 ) -> Trajectory:
     """Advance one block of replicates from 1991 to the scenario's end year.
 
@@ -63,6 +64,8 @@ def simulate(
         seeds: one seed per replicate (R,).
         params: parameter values over the scenario's (floats, or (R,) arrays for designs).
         on_year: called after each simulated year (progress).
+        record: the ``(scope, variable)`` pairs to keep (default: all); batches keep only
+            what their outcomes need.
     """
     geo = load_geography()
     parameters = Parameters({**scenario.parameters, **(params or {})})
@@ -70,17 +73,22 @@ def simulate(
     drivers = scenario.driver_paths()
     streams = RandomStreams(seeds)
     world = start(scenario, seeds, parameters)
-    recorded: dict[str, dict[str, list]] = {}
+    years = scenario.years
+    series: dict[str, dict[str, np.ndarray]] = {}
     for year in drivers.years:
         world = dynamics.step(world, drivers.at(int(year)), int(year), parameters, geo, streams)
         if year >= scenario.start_year:
+            row = int(year - scenario.start_year)
             for scope, variables in measure(world, geo, parameters, weights).items():
                 for name, values in variables.items():
-                    recorded.setdefault(scope, {}).setdefault(name, []).append(values)
+                    if record is not None and (scope, name) not in record:
+                        continue
+                    if name not in series.setdefault(scope, {}):
+                        series[scope][name] = np.empty((len(years), *np.shape(values)))
+                    series[scope][name][row] = values
         if on_year is not None:
             on_year(int(year))
-    series = {scope: {name: np.stack(v) for name, v in variables.items()} for scope, variables in recorded.items()}
-    return Trajectory(years=scenario.years, seeds=np.asarray(seeds), series=series)
+    return Trajectory(years=years, seeds=np.asarray(seeds), series=series)
 
 
 def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int = 0) -> pd.DataFrame:

@@ -16,6 +16,14 @@ from sim.parameters import Parameters
 from sim.world import World
 
 DIMENSIONS = ("institutional", "trade", "mobility", "water_energy", "political")
+_SHARED = ("institutional", "trade_share", "border_openness", "water_energy_coop", "trust", "conflict_incidents",
+           "water_shortfall", "energy_deficit", "delimited_share")
+# What :func:`measure` records, by scope (outcome names in experiment files refer to these).
+VARIABLES = {
+    "region": (*_SHARED, "summit", "political", "integration_index"),
+    "country": (*_SHARED, "gdp", "support", "political", "integration_index"),
+    "dyad": ("trade_flow", "trust", "border_openness", "delimited_share", "conflict_incidents", "water_energy_coop"),
+}
 
 _I = np.array([i for i, _ in UPPER_PAIRS])
 _J = np.array([j for _, j in UPPER_PAIRS])

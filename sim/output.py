@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-PACKAGES = ("casim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "tqdm")
+PACKAGES = ("casim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "tqdm", "SALib", "dask", "distributed")
 
 
 @contextmanager
@@ -52,6 +52,25 @@ def write_csv(table: pd.DataFrame, path: Path) -> Path:
 
 def write_json(data: dict, path: Path) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str) + "\n"))
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def scenario_record(reference: str | Path, scenario) -> dict:
+    """How a scenario was given and resolved, for a manifest."""
+    from sim.scenario import scenario_sources
+
+    return {
+        "name": scenario.name,
+        "file": str(reference),
+        "sha256": scenario.digest(),
+        "resolved": scenario.model_dump(mode="json"),
+        "sources": scenario_sources(reference),
+        "replicates": scenario.replicates,
+        "seed": scenario.seed,
+    }
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

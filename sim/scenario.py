@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
 from sim.geography import STATES
+from sim.inputs import InputError, Strict, read_toml, validation_line
 from sim.parameters import parameter_specs
 
 LAST_YEAR = 2100
@@ -27,15 +28,11 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 StateCode = Literal["KAZ", "KGZ", "TJK", "TKM", "UZB"]
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A scenario problem, as one line: ``file: field: what is wrong and what is allowed``."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class LeaderChange(_Strict):
+class LeaderChange(Strict):
     """A new leader takes office in ``year``; ``disposition`` omitted keeps the old one."""
 
     year: int
@@ -44,7 +41,7 @@ class LeaderChange(_Strict):
     note: str = ""
 
 
-class Intervention(_Strict):
+class Intervention(Strict):
     """A timed change of one outside driver.
 
     ``target`` is ``driver`` (every entity) or ``driver.ENTITY`` (``river_flow.syr``,
@@ -84,7 +81,7 @@ class Intervention(_Strict):
         return self
 
 
-class IndexWeights(_Strict):
+class IndexWeights(Strict):
     """Weights of the Regional Integration Index dimensions (ADB ARCII-style)."""
 
     institutional: float = Field(default=1.0, ge=0.0)
@@ -100,7 +97,7 @@ class IndexWeights(_Strict):
         return self
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """A validated scenario (after ``extends`` has been resolved)."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
@@ -224,47 +221,6 @@ def _apply_intervention(paths: DriverPaths, event: Intervention) -> None:
 # ---------------------------------------------------------------- loading with extends
 
 
-def _format_location(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _describe(error: dict) -> str:
-    field = _format_location(error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        parent = error["loc"][:-1]
-        model = Scenario
-        for part in parent:
-            if isinstance(part, str) and part in model.model_fields:
-                annotation = model.model_fields[part].annotation
-                model = getattr(annotation, "__args__", (annotation,))[0]
-        allowed = ", ".join(getattr(model, "model_fields", {}))
-        return f"{field}: unknown key; allowed: {allowed}"
-    message = error["msg"].removeprefix("Value error, ")
-    if "input" in error and kind.endswith("_type"):
-        message += f" (got {type(error['input']).__name__} {error['input']!r})"
-    # Whole-scenario checks (years in the run) name their field in the message.
-    return f"{field}: {message}" if field else message
-
-
-def _validation_line(path: Path, exc: ValidationError) -> str:
-    errors = exc.errors()
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{path}: {_describe(errors[0])}{more}"
-
-
-def _read_toml(path: Path) -> dict:
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-
-
 def _resolve_parent(reference: str, child: Path) -> Path:
     """A parent next to the child file, else a shipped scenario of that name."""
     candidate = child.parent / reference
@@ -310,11 +266,11 @@ def _merge(parent: dict, child: dict) -> dict:
 
 
 def _load_raw(path: Path, seen: tuple[Path, ...]) -> dict:
-    raw = _read_toml(path)
+    raw = read_toml(path, "scenario", ScenarioError)
     try:
         Scenario.model_validate(raw)  # each file must be valid on its own
     except ValidationError as exc:
-        raise ScenarioError(_validation_line(path, exc)) from None
+        raise ScenarioError(validation_line(path, exc, Scenario)) from None
     parent_ref = raw.get("extends")
     if parent_ref is None:
         return raw
@@ -353,7 +309,7 @@ def load_scenario(reference: str | Path, **overrides) -> Scenario:
         scenario = Scenario.model_validate(raw)
         scenario.driver_paths()  # catches interventions that leave a driver's range
     except ValidationError as exc:
-        raise ScenarioError(_validation_line(path, exc)) from None
+        raise ScenarioError(validation_line(path, exc, Scenario)) from None
     except ValueError as exc:
         raise ScenarioError(f"{path}: interventions: {exc}") from None
     return scenario

@@ -27,8 +27,9 @@ def gdp(year: int, water_shortfall: np.ndarray, energy_deficit: np.ndarray, geo:
 
 def route_access(openness: np.ndarray) -> np.ndarray:
     """Best openness of a route between two states, directly or through one neighbour (R, 5, 5)."""
-    through = np.max(openness[:, :, :, None] * openness[:, None, :, :], axis=2)
-    access = np.maximum(openness, through)
+    access = openness.copy()
+    for hub in range(openness.shape[1]):  # a loop over 5 hubs beats one (R, 5, 5, 5) product
+        np.maximum(access, openness[:, :, hub, None] * openness[:, None, hub, :], out=access)
     n = openness.shape[1]
     access[:, np.arange(n), np.arange(n)] = 0.0
     return access

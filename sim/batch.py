@@ -1,0 +1,321 @@
+"""Batches: an experiment's runs in chunks, on local processes or a Dask cluster.
+
+Each chunk is one block of runs advanced together by the ensemble engine
+(:func:`sim.engine.simulate`), with one parameter set per run. Finished chunks stream to
+disk as Parquet partitions (``runs/part-NNNNN.parquet``, and ``series/`` when time series
+are kept), each written to a temporary name and renamed, so memory stays flat and a killed
+batch loses no finished chunk. Rerunning the same batch into the same folder skips the
+chunks already there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim.design import design_points, design_seed, problem
+from sim.engine import simulate
+from sim.experiment import Experiment, ExperimentError, Summary, resolve_experiment, scenario_paths
+from sim.outcomes import VariableRef, window_mean
+from sim.output import manifest, read_json, scenario_record, write_csv, write_json, write_table
+from sim.randomness import replicate_seeds
+from sim.scenario import Scenario
+
+RUNS_DIR = "runs"
+SERIES_DIR = "series"
+# Chunks in flight per worker: enough to keep workers busy, few enough to keep memory flat.
+IN_FLIGHT_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One block of runs of one scenario: design point, replicate and seed of each run."""
+
+    index: int
+    scenario: Scenario
+    points: np.ndarray
+    replicates: np.ndarray
+    seeds: np.ndarray
+    parameters: dict[str, np.ndarray]
+    outcomes: dict[str, Summary]
+    series: tuple[str, ...] = ()
+
+    @property
+    def runs(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def name(self) -> str:
+        return f"part-{self.index:05d}.parquet"
+
+
+@dataclass
+class ChunkResult:
+    """A finished chunk: one row per run, and the kept time series in long form (or None)."""
+
+    runs: pd.DataFrame
+    series: pd.DataFrame | None = None
+
+
+def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame) -> list[Chunk]:
+    """Split scenarios x design points x replicates into chunks of ``chunk_runs`` runs.
+
+    Replicate k has the same seed at every design point and in every scenario (common
+    random numbers), so differences between points and scenarios are paired.
+    """
+    seeds = replicate_seeds(experiment.seed, experiment.replicates)
+    per_scenario = len(points) * experiment.replicates
+    chunks = []
+    for scenario in scenarios:
+        for start in range(0, per_scenario, experiment.chunk_runs):
+            flat = np.arange(start, min(per_scenario, start + experiment.chunk_runs))
+            point, replicate = np.divmod(flat, experiment.replicates)
+            chunks.append(Chunk(
+                index=len(chunks),
+                scenario=scenario,
+                points=point,
+                replicates=replicate,
+                seeds=seeds[replicate],
+                parameters={name: points[name].to_numpy()[point] for name in points.columns},
+                outcomes=dict(experiment.outcomes),
+                series=tuple(experiment.series),
+            ))
+    return chunks
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Simulate one chunk and reduce it to its outcomes (runs in a worker process)."""
+    summaries = {name: VariableRef.parse(summary.variable) for name, summary in chunk.outcomes.items()}
+    series = [VariableRef.parse(text) for text in chunk.series]
+    needed = {(ref.scope, ref.variable) for ref in [*summaries.values(), *series]}
+    trajectory = simulate(chunk.scenario, chunk.seeds, chunk.parameters, record=needed)
+    runs = pd.DataFrame({
+        "scenario": chunk.scenario.name,
+        "point": chunk.points.astype("int64"),
+        "replicate": chunk.replicates.astype("int32"),
+        "seed": chunk.seeds,
+        **chunk.parameters,
+        **{name: window_mean(trajectory, ref, *chunk.outcomes[name].window) for name, ref in summaries.items()},
+    })
+    if not series:
+        return ChunkResult(runs)
+    n_years = len(trajectory.years)
+    long = pd.concat([
+        pd.DataFrame({
+            "scenario": chunk.scenario.name,
+            "point": np.tile(chunk.points, n_years).astype("int64"),
+            "replicate": np.tile(chunk.replicates, n_years).astype("int32"),
+            "year": np.repeat(trajectory.years, chunk.runs).astype("int16"),
+            "variable": str(ref),
+            "value": ref.values(trajectory).ravel(),
+        })
+        for ref in series
+    ], ignore_index=True)
+    return ChunkResult(runs, long)
+
+
+# ------------------------------------------------------------------------ executors
+
+
+def _run_in_process(chunks: list[Chunk], workers: int) -> Iterator[tuple[Chunk, ChunkResult]]:
+    for chunk in chunks:
+        yield chunk, run_chunk(chunk)
+
+
+def _run_local(chunks: list[Chunk], workers: int) -> Iterator[tuple[Chunk, ChunkResult]]:
+    # forkserver: workers fork from a clean server that has imported casim once, which is
+    # fast and safe with the threads pyarrow starts in this process.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.batch"])
+    queue = iter(chunks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending = {}
+        while True:
+            while len(pending) < workers * IN_FLIGHT_PER_WORKER and (chunk := next(queue, None)) is not None:
+                pending[pool.submit(run_chunk, chunk)] = chunk
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), future.result()
+
+
+def _run_dask(chunks: list[Chunk], workers: int, scheduler: str, tag: str) -> Iterator[tuple[Chunk, ChunkResult]]:
+    # Dask reruns the tasks of a worker that dies (up to distributed.scheduler.allowed-failures).
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler)
+    try:
+        queue = iter(chunks)
+        window = workers * IN_FLIGHT_PER_WORKER if cluster else max(1, len(client.nthreads())) * IN_FLIGHT_PER_WORKER
+
+        def submit(chunk: Chunk):
+            future = client.submit(run_chunk, chunk, key=f"casim-{tag}-chunk-{chunk.index}", pure=False)
+            by_key[future.key] = chunk
+            return future
+
+        by_key: dict[str, Chunk] = {}
+        running = as_completed([submit(c) for c in [next(queue, None) for _ in range(window)] if c is not None])
+        for future in running:
+            chunk = by_key.pop(future.key)
+            result = future.result()
+            future.release()
+            yield chunk, result
+            if (following := next(queue, None)) is not None:
+                running.add(submit(following))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ------------------------------------------------------------------------ the batch
+
+
+@dataclass
+class BatchReport:
+    """What a batch did."""
+
+    out: Path
+    runs: int
+    chunks: int
+    skipped_chunks: int
+    wall_time_s: float
+    runs_per_s: float = field(default=0.0)
+
+
+def _check_same_experiment(out: Path, identity: dict) -> None:
+    previous = out / "manifest.json"
+    if not previous.is_file():
+        return
+    recorded = read_json(previous)
+    if {key: recorded.get(key) for key in identity} != identity:
+        raise ExperimentError(f"{out}: holds the results of a different experiment (or of changed scenarios); "
+                              "choose another --out or delete the folder")
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    # A batch killed while writing leaves only hidden temporaries, never a half partition.
+    for folder in (out / RUNS_DIR, out / SERIES_DIR):
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+def run_batch(
+    reference: str | Path,
+    experiment: Experiment,
+    scenarios: list[Scenario],
+    out: Path,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    on_chunk: Callable[[Chunk], None] | None = None,
+) -> BatchReport:
+    """Run (or resume) a batch and write it to ``out``.
+
+    Args:
+        reference: the experiment file (recorded in the manifest).
+        experiment, scenarios: as returned by :func:`sim.experiment.load_experiment`.
+        out: output folder; finished chunks already there are skipped.
+        workers: local worker processes (1 runs in this process), or Dask workers with
+            ``scheduler="local"``.
+        scheduler: None for local processes; ``"local"`` for a Dask LocalCluster; else the
+            address of a running Dask scheduler (``tcp://host:8786``).
+        progress: show a progress bar (runs done, runs/s, ETA) on stderr.
+        on_chunk: called after each chunk is written.
+    """
+    started = time.perf_counter()
+    path = resolve_experiment(reference).resolve()
+    scenario_files = scenario_paths(path, experiment)
+    points = design_points(experiment)
+    chunks = plan(experiment, scenarios, points)
+    identity = {
+        "experiment_sha256": experiment.digest(),
+        "scenario_sha256": {scenario.name: scenario.digest() for scenario in scenarios},
+    }
+    _check_same_experiment(out, identity)
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(out)
+    finished = {p.name for p in (out / RUNS_DIR).glob("part-*.parquet")}
+    todo = [chunk for chunk in chunks if chunk.name not in finished]
+    total_runs = sum(chunk.runs for chunk in chunks)
+
+    def record(status: str, runs_done: int) -> None:
+        write_json(manifest(
+            kind="batch",
+            status=status,
+            **identity,
+            experiment={"name": experiment.name, "file": str(path), "source": path.read_text(encoding="utf-8"),
+                        "resolved": experiment.model_dump(mode="json")},
+            scenarios=[scenario_record(file, scenario) for file, scenario in zip(scenario_files, scenarios)],
+            design={"method": experiment.design.method, "points": len(points), "seed": design_seed(experiment),
+                    "problem": problem(experiment)},
+            replicates=experiment.replicates,
+            replicate_seeds=replicate_seeds(experiment.seed, experiment.replicates).tolist(),
+            runs=total_runs,
+            runs_done=runs_done,
+            chunks=len(chunks),
+            chunk_runs=experiment.chunk_runs,
+            workers=workers,
+            scheduler=scheduler,
+            wall_time_s=round(time.perf_counter() - started, 3),
+            outputs=["design.csv", f"{RUNS_DIR}/part-*.parquet"] + ([f"{SERIES_DIR}/part-*.parquet"] if experiment.series else []),
+        ), out / "manifest.json")
+
+    write_csv(points.reset_index(), out / "design.csv")
+    done_runs = total_runs - sum(chunk.runs for chunk in todo)
+    record("running", done_runs)
+    if scheduler is not None:
+        results = _run_dask(todo, workers, scheduler, identity["experiment_sha256"][:8])
+    elif workers > 1 and len(todo) > 1:
+        results = _run_local(todo, min(workers, len(todo)))
+    else:
+        results = _run_in_process(todo, workers)
+    with tqdm(total=total_runs, initial=done_runs, unit="run", desc=experiment.name, disable=not progress,
+              file=sys.stderr, mininterval=0.5) as bar:
+        for chunk, result in results:
+            if result.series is not None:
+                write_table(result.series, out / SERIES_DIR / chunk.name)
+            write_table(result.runs, out / RUNS_DIR / chunk.name)  # last: it marks the chunk finished
+            done_runs += chunk.runs
+            bar.update(chunk.runs)
+            if on_chunk is not None:
+                on_chunk(chunk)
+    record("complete", done_runs)
+    wall = time.perf_counter() - started
+    ran = sum(chunk.runs for chunk in todo)
+    return BatchReport(out, total_runs, len(chunks), len(chunks) - len(todo), round(wall, 3),
+                       round(ran / wall, 1) if wall > 0 else 0.0)
+
+
+def read_runs(out: Path) -> pd.DataFrame:
+    """All finished run rows of a batch folder, in run order."""
+    folder = Path(out) / RUNS_DIR
+    if not any(folder.glob("part-*.parquet")):
+        raise FileNotFoundError(f"{out}: no finished chunks in {RUNS_DIR}/")
+    return pd.read_parquet(folder).sort_values(["scenario", "point", "replicate"], ignore_index=True)
+
+
+def read_series(out: Path) -> pd.DataFrame | None:
+    """The kept time series of a batch folder in long form, or None if it kept none."""
+    folder = Path(out) / SERIES_DIR
+    return pd.read_parquet(folder) if any(folder.glob("part-*.parquet")) else None
+
+
+def default_workers() -> int:
+    """Local worker processes: one per core."""
+    return os.cpu_count() or 1

@@ -1,0 +1,220 @@
+"""Experiment files: scenarios x a parameter design x replicates, and the outcomes to keep.
+
+An experiment is TOML, validated like a scenario: every problem is one line naming the
+file, the field and what is allowed (:class:`ExperimentError`), before anything runs. See
+``docs/experiments.md`` for the format and ``experiments/`` for examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from sim.inputs import InputError, Strict, read_toml, validation_line
+from sim.outcomes import VariableRef
+from sim.parameters import parameter_specs
+from sim.scenario import Scenario, load_scenario, resolve_path
+
+EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
+# Columns of every run row, before the parameters and outcomes.
+RUN_COLUMNS = ("scenario", "point", "replicate", "seed")
+
+
+class ExperimentError(InputError):
+    """An experiment problem, as one line: ``file: field: what is wrong and what is allowed``."""
+
+
+class Design(Strict):
+    """How parameter values are drawn from their ranges.
+
+    ``none``: the scenarios' own values. ``grid``: ``levels`` evenly spaced values per
+    parameter, all combinations. ``latin``: ``samples`` points of a Latin hypercube.
+    ``sobol``: Saltelli's scheme for Sobol' indices with base sample ``samples`` (a power of
+    two), N(2k+2) points with ``second_order``, else N(k+2). ``morris``: ``samples``
+    trajectories on a ``levels``-level grid, N(k+1) points. Sampling is done by SALib.
+    """
+
+    method: Literal["none", "grid", "latin", "sobol", "morris"] = "none"
+    samples: int = Field(default=0, ge=0, le=10_000_000)
+    levels: int = Field(default=4, ge=2, le=1000)
+    second_order: bool = False
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+
+    @model_validator(mode="after")
+    def _samples_given(self) -> Design:
+        if self.method in ("latin", "sobol", "morris") and self.samples < 1:
+            raise ValueError(f"design.samples: the {self.method} design needs samples >= 1")
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"design.samples = {self.samples}: the sobol design needs a power of two (512, 1024...)")
+        return self
+
+
+class Summary(Strict):
+    """One number per run: a variable in one ``year``, or its mean over ``years = [first, last]``."""
+
+    variable: str
+    year: int | None = None
+    years: list[int] | None = Field(default=None, min_length=2, max_length=2)
+
+    @field_validator("variable")
+    @classmethod
+    def _known_variable(cls, text: str) -> str:
+        VariableRef.parse(text)
+        return text
+
+    @model_validator(mode="after")
+    def _one_window(self) -> Summary:
+        if (self.year is None) == (self.years is None):
+            raise ValueError("give exactly one of year or years = [first, last]")
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"years = {self.years}: the first year must not be after the last")
+        return self
+
+    @property
+    def window(self) -> tuple[int, int]:
+        return (self.year, self.year) if self.year is not None else (self.years[0], self.years[1])
+
+
+class Discovery(Strict):
+    """Scenario discovery: which parameter box makes ``outcome`` below (or above) a value likely.
+
+    ``threshold`` is the share of runs in the box that must meet the condition (PRIM's
+    peeling stops there).
+    """
+
+    outcome: str
+    below: float | None = None
+    above: float | None = None
+    threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Discovery:
+        if (self.below is None) == (self.above is None):
+            raise ValueError("give exactly one of below or above")
+        return self
+
+    def describe(self) -> str:
+        return f"{self.outcome} < {self.below}" if self.below is not None else f"{self.outcome} > {self.above}"
+
+
+class Analysis(Strict):
+    """What ``casim analyze`` does beyond the defaults."""
+
+    discover: list[Discovery] = Field(default_factory=list)
+
+
+class Experiment(Strict):
+    """A validated experiment."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    scenarios: list[str] = Field(min_length=1)
+    replicates: int = Field(default=1, ge=1, le=100_000)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    chunk_runs: int = Field(default=1000, ge=1, le=100_000)
+    design: Design = Field(default_factory=Design)
+    parameters: dict[str, list[float]] = Field(default_factory=dict)
+    outcomes: dict[str, Summary] = Field(default_factory=dict)
+    series: list[str] = Field(default_factory=list)
+    analysis: Analysis = Field(default_factory=Analysis)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _numbers(cls, values):
+        # TOML integers are fine where a float is expected.
+        if isinstance(values, dict):
+            return {name: [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in bounds]
+                    if isinstance(bounds, list) else bounds for name, bounds in values.items()}
+        return values
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_ranges(cls, values: dict[str, list[float]]) -> dict[str, list[float]]:
+        specs = parameter_specs()
+        for name, bounds in values.items():
+            if name not in specs:
+                raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
+            spec = specs[name]
+            if len(bounds) != 2 or not bounds[0] < bounds[1]:
+                raise ValueError(f"{name} = {bounds}: give a range [low, high] with low < high")
+            if bounds[0] < spec.min or bounds[1] > spec.max:
+                raise ValueError(f"{name} = {bounds} leaves the documented range [{spec.min}, {spec.max}] ({spec.unit})")
+        return values
+
+    @field_validator("series")
+    @classmethod
+    def _known_series(cls, values: list[str]) -> list[str]:
+        for text in values:
+            VariableRef.parse(text)
+        return values
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Experiment:
+        if self.design.method == "none" and self.parameters:
+            raise ValueError("parameters: ranges need a design; set design.method to grid, latin, sobol or morris")
+        if self.design.method != "none" and not self.parameters:
+            raise ValueError(f"parameters: the {self.design.method} design needs at least one parameter range")
+        taken = set(RUN_COLUMNS) | set(self.parameters)
+        for name in self.outcomes:
+            if name in taken or not name.isidentifier():
+                raise ValueError(f"outcomes.{name}: an outcome needs a name that is an identifier and not one of "
+                                 f"{', '.join(sorted(taken))}")
+        if not self.outcomes and not self.series:
+            raise ValueError("outcomes: name at least one outcome or series to keep")
+        for k, discovery in enumerate(self.analysis.discover):
+            if discovery.outcome not in self.outcomes:
+                raise ValueError(f"analysis.discover[{k}].outcome: {discovery.outcome!r} is not an outcome; "
+                                 f"allowed: {', '.join(self.outcomes)}")
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the validated experiment."""
+        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+def resolve_experiment(reference: str | Path) -> Path:
+    """An experiment path, or a bare name looked up in the project's ``experiments/`` folder."""
+    path = Path(reference)
+    if not path.exists() and path.suffix == "" and (EXPERIMENT_DIR / f"{path}.toml").is_file():
+        path = EXPERIMENT_DIR / f"{path}.toml"
+    return path
+
+
+def scenario_paths(path: Path, experiment: Experiment) -> list[Path]:
+    """The experiment's scenario files: next to the experiment file, else shipped ones by name."""
+    found = []
+    for reference in experiment.scenarios:
+        beside = path.parent / reference
+        found.append(beside if beside.is_file() else resolve_path(reference))
+    return found
+
+
+def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
+    """Load and validate an experiment and the scenarios it names.
+
+    Scenarios are found next to the experiment file, else among the shipped ``scenarios/``.
+
+    Raises:
+        InputError: one line naming the file (experiment or scenario), the field and what is allowed.
+    """
+    path = resolve_experiment(reference)
+    raw = read_toml(path, "experiment", ExperimentError)
+    try:
+        experiment = Experiment.model_validate(raw)
+    except ValidationError as exc:
+        raise ExperimentError(validation_line(path, exc, Experiment)) from None
+    scenarios = [load_scenario(scenario_path) for scenario_path in scenario_paths(path, experiment)]
+    names = [scenario.name for scenario in scenarios]
+    if len(set(names)) != len(names):
+        raise ExperimentError(f"{path}: scenarios: scenario names must differ; got {', '.join(names)}")
+    for name, summary in experiment.outcomes.items():
+        for scenario in scenarios:
+            first, last = summary.window
+            if first < scenario.start_year or last > scenario.end_year:
+                raise ExperimentError(f"{path}: outcomes.{name}: years {first}-{last} leave scenario {scenario.name}'s "
+                                      f"output years; allowed: {scenario.start_year}-{scenario.end_year}")
+    return experiment, scenarios
