@@ -111,7 +111,14 @@ def command_batch(args: argparse.Namespace) -> int:
 def command_analyze(args: argparse.Namespace) -> int:
     from sim.analysis import analyze
 
-    analyze(Path(args.folder), out=Path(args.out) if args.out else None)
+    report = analyze(Path(args.folder), out=Path(args.out) if args.out else None)
+    for name, table in report.tables.items():
+        print(f"\n{name}:")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", max_rows=40))
+    for note in report.notes:
+        print(f"note: {note}")
+    print(f"\ncasim: wrote {report.out}/ ({', '.join(f'{n}.csv' for n in report.tables)}"
+          f"{', figures/' if report.figures else ''}, manifest.json)")
     return 0
 
 

@@ -25,6 +25,22 @@ def decade_means(table: pd.DataFrame, variable: str = "integration_index") -> pd
     return region.groupby(["scenario", "seed", "decade"], observed=True)["value"].mean().unstack("decade")
 
 
+def paired_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> dict:
+    """B minus A over pairs: means, mean difference with a percentile-bootstrap 95% interval,
+    the share of pairs in which B is higher, and the number of pairs."""
+    diff = b - a
+    boot = diff[rng.integers(0, len(diff), size=(BOOTSTRAP_SAMPLES, len(diff)))].mean(axis=1)
+    return {
+        "mean_a": a.mean(),
+        "mean_b": b.mean(),
+        "mean_difference": diff.mean(),
+        "ci_low": np.quantile(boot, 0.025),
+        "ci_high": np.quantile(boot, 0.975),
+        "share_b_higher": float((diff > 0).mean()),
+        "n_pairs": len(diff),
+    }
+
+
 def compare(table: pd.DataFrame, a: str, b: str, variable: str = "integration_index", seed: int = 0) -> pd.DataFrame:
     """Paired comparison of scenario ``b`` against ``a`` per decade.
 
@@ -39,21 +55,8 @@ def compare(table: pd.DataFrame, a: str, b: str, variable: str = "integration_in
         raise ValueError(f"scenarios {a!r} and {b!r} share no replicate seeds to pair")
     first, second = first.loc[paired], second.loc[paired]
     rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(paired), size=(BOOTSTRAP_SAMPLES, len(paired)))
-    rows = []
-    for decade in means.columns:
-        diff = (second[decade] - first[decade]).to_numpy()
-        boot = diff[draws].mean(axis=1)
-        rows.append({
-            "decade": decade,
-            "mean_a": first[decade].mean(),
-            "mean_b": second[decade].mean(),
-            "mean_difference": diff.mean(),
-            "ci_low": np.quantile(boot, 0.025),
-            "ci_high": np.quantile(boot, 0.975),
-            "share_b_higher": float((diff > 0).mean()),
-            "n_pairs": len(diff),
-        })
+    rows = [{"decade": decade, **paired_difference(first[decade].to_numpy(), second[decade].to_numpy(), rng)}
+            for decade in means.columns]
     result = pd.DataFrame(rows)
     result.attrs.update(a=a, b=b, variable=variable)
     return result

@@ -266,6 +266,47 @@ def plot_comparison(diff_table: pd.DataFrame, path: str | os.PathLike) -> Path:
     return save_figure(fig, path)
 
 
+def plot_sensitivity(table: pd.DataFrame, method: str, path: str | os.PathLike) -> Path:
+    """Bar charts of sensitivity indices, one panel per scenario and outcome.
+
+    Args:
+        table: :func:`sim.analysis.sensitivity` rows (``S1``/``ST`` for Sobol, ``mu_star``
+            and ``sigma`` for Morris, with ``*_conf`` half-widths of 95% intervals).
+        method: ``"sobol"`` or ``"morris"``.
+        path: where to write the PNG (and the SVG next to it).
+    """
+    panels = list(table.groupby(["scenario", "outcome"], sort=False))
+    names = list(dict.fromkeys(table["parameter"]))
+    y = np.arange(len(names))
+    columns = min(3, len(panels))
+    rows = -(-len(panels) // columns)
+    fig = _new_figure(figsize=(4.6 * columns, 0.8 + 0.32 * len(names) * rows + 0.9 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+    for ax, ((scenario, outcome), rows_of) in zip(axes, panels):
+        rows_of = rows_of.set_index("parameter").loc[names]
+        if method == "sobol":
+            bars = (("ST", "total effect ST", "#0072B2"), ("S1", "first order S1", "#E69F00"))
+            for offset, (column, label, colour) in zip((-0.2, 0.2), bars):
+                ax.barh(y + offset, rows_of[column], height=0.4, xerr=rows_of[f"{column}_conf"], color=colour,
+                        ecolor="0.3", capsize=2, label=label)
+            ax.set_xlabel("Sobol' index (share of output variance)")
+        else:
+            ax.barh(y, rows_of["mu_star"], height=0.6, xerr=rows_of["mu_star_conf"], color="#0072B2", ecolor="0.3",
+                    capsize=2, label="mu* (mean |elementary effect|)")
+            ax.plot(rows_of["sigma"], y, "D", color="#D55E00", markersize=4, label="sigma (interactions, non-linearity)")
+            ax.set_xlabel("Elementary effect (outcome units per parameter range)")
+        ax.axvline(0, color="0.2", linewidth=0.6)
+        ax.set_yticks(y, names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(f"{outcome}\n({scenario})", fontsize=9)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7, frameon=False, loc="lower right")
+    title = "Sobol' indices" if method == "sobol" else "Morris screening"
+    fig.suptitle(f"{title}; whiskers: 95% bootstrap intervals", fontsize=11)
+    return save_figure(fig, path)
+
+
 def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     """Write ``fig`` as PNG (150 dpi) and as SVG next to it, each atomically, then close it.
 
