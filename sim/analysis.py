@@ -17,6 +17,7 @@ References:
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,32 @@ def scenario_differences(runs: pd.DataFrame, experiment: Experiment, scenarios: 
     return pd.DataFrame(rows)
 
 
+def _prim_box(prim, x: pd.DataFrame, cases: np.ndarray, threshold: float) -> tuple[pd.DataFrame, dict]:
+    """Peel and paste one PRIM box; pick the point of its trajectory with the highest
+    coverage among those whose density reaches ``threshold`` (else the densest point).
+
+    Returns:
+        The box limits (rows ``low``, ``high``; one column per parameter) and its coverage,
+        density and mass.
+    """
+    # EMA Workbench 2.x takes a threshold (and gives up on boxes below it); 3.x takes none.
+    # With threshold 0 both return the whole peeling trajectory; the choice is made here,
+    # from each point's share of cases ("mean") and number of runs ("n").
+    accepts_threshold = "threshold" in inspect.signature(prim.Prim.__init__).parameters
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = prim.Prim(x, cases, **({"threshold": 0.0} if accepts_threshold else {})).find_box()
+    trajectory = box.peeling_trajectory
+    density = trajectory["mean"]
+    coverage = trajectory["mean"] * trajectory["n"] / cases.sum()
+    eligible = density >= threshold
+    chosen = int(coverage[eligible].idxmax() if eligible.any() else density.idxmax())
+    box.select(chosen)
+    stats = {"coverage": float(coverage[chosen]), "density": float(density[chosen]),
+             "mass": float(trajectory["n"][chosen] / len(cases))}
+    return box.box_lim.set_index(pd.Index(["low", "high"])), stats
+
+
 def discover(runs: pd.DataFrame, experiment: Experiment, discovery: Discovery) -> pd.DataFrame:
     """PRIM: the parameter box where ``discovery``'s condition is most likely, per scenario.
 
@@ -117,18 +144,16 @@ def discover(runs: pd.DataFrame, experiment: Experiment, discovery: Discovery) -
         if not cases.any() or cases.all():
             rows.append({**base, "parameter": None, "note": "condition holds in no run or in every run: no box"})
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            box = prim.Prim(scenario_runs[names].reset_index(drop=True), cases, threshold=discovery.threshold).find_box()
-        limits = box.box_lim.set_index(pd.Index(["low", "high"])).T
+        limits, stats = _prim_box(prim, scenario_runs[names].reset_index(drop=True), cases, discovery.threshold)
+        limits = limits.T
         initial = (scenario_runs[names].min(), scenario_runs[names].max())
         restricted = [n for n in names if limits.loc[n, "low"] > initial[0][n] or limits.loc[n, "high"] < initial[1][n]]
-        stats = {"coverage": float(box.coverage), "density": float(box.density), "mass": float(box.mass)}
+        note = "" if stats["density"] >= discovery.threshold else f"no box reaches density {discovery.threshold}"
         for name in restricted or [None]:
             rows.append({**base, "parameter": name,
                          "low": limits.loc[name, "low"] if name else np.nan,
                          "high": limits.loc[name, "high"] if name else np.nan, **stats,
-                         "note": "" if name else "no restriction raises the density above the base rate"})
+                         "note": note or ("" if name else "no restriction")})
     return pd.DataFrame(rows)
 
 
