@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sim.inputs import InputError, Strict, read_toml, validation_line
 from sim.outcomes import VariableRef
 from sim.parameters import parameter_specs
-from sim.scenario import Scenario, load_scenario, resolve_path
+from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
 # Columns of every run row, before the parameters and outcomes.
@@ -189,7 +189,15 @@ def scenario_paths(path: Path, experiment: Experiment) -> list[Path]:
     found = []
     for reference in experiment.scenarios:
         beside = path.parent / reference
-        found.append(beside if beside.is_file() else resolve_path(reference))
+        shipped = SCENARIO_DIR / f"{reference.removesuffix('.toml')}.toml"
+        if beside.is_file():
+            found.append(beside)
+        elif "/" not in reference and shipped.is_file():
+            found.append(shipped)
+        else:
+            names = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+            raise ExperimentError(f"{path}: scenarios: no scenario {reference!r} next to the experiment file "
+                                  f"or among the shipped ones ({names})")
     return found
 
 
