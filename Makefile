@@ -1,12 +1,13 @@
 # The two commands a newcomer runs (see README.md):
 #   make demo   set everything up, run the baseline and the headline comparisons
 #   make test   set everything up, run the test suite
+#   make bench  set everything up, run the benchmarks (benchmarks/README.md; not part of make test)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test setup clean
+.PHONY: demo test bench setup clean
 
 $(BIN)/casim: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,9 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) results/*/

@@ -265,7 +265,9 @@ def run_batch(
             design={"method": experiment.design.method, "points": len(points), "seed": design_seed(experiment),
                     "problem": problem(experiment)},
             replicates=experiment.replicates,
-            replicate_seeds=replicate_seeds(experiment.seed, experiment.replicates).tolist(),
+            replicate_seed_rule="sim.randomness.replicate_seeds(seed, replicates)",
+            # Listed up to a thousand; beyond that the rule above regenerates them.
+            replicate_seeds=replicate_seeds(experiment.seed, min(experiment.replicates, 1000)).tolist(),
             runs=total_runs,
             runs_done=runs_done,
             chunks=len(chunks),
