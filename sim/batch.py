@@ -10,6 +10,7 @@ chunks already there.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -25,9 +26,18 @@ from tqdm import tqdm
 
 from sim.design import design_points, design_seed, problem
 from sim.engine import simulate
-from sim.experiment import Experiment, ExperimentError, Summary, resolve_experiment, scenario_paths
+from sim.experiment import (
+    PATTERN_PREFIX,
+    Experiment,
+    ExperimentError,
+    Summary,
+    patterns_path,
+    resolve_experiment,
+    scenario_paths,
+)
 from sim.outcomes import VariableRef, window_mean
 from sim.output import manifest, read_json, scenario_record, write_csv, write_json, write_table
+from sim.patterns import PatternSet, check_all, load_patterns
 from sim.randomness import replicate_seeds
 from sim.scenario import Scenario
 
@@ -49,6 +59,7 @@ class Chunk:
     parameters: dict[str, np.ndarray]
     outcomes: dict[str, Summary]
     series: tuple[str, ...] = ()
+    patterns: PatternSet | None = None
 
     @property
     def runs(self) -> int:
@@ -67,7 +78,8 @@ class ChunkResult:
     series: pd.DataFrame | None = None
 
 
-def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame) -> list[Chunk]:
+def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame,
+         patterns: PatternSet | None = None) -> list[Chunk]:
     """Split scenarios x design points x replicates into chunks of ``chunk_runs`` runs.
 
     Replicate k has the same seed at every design point and in every scenario (common
@@ -89,6 +101,7 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
                 parameters={name: points[name].to_numpy()[point] for name in points.columns},
                 outcomes=dict(experiment.outcomes),
                 series=tuple(experiment.series),
+                patterns=patterns,
             ))
     return chunks
 
@@ -98,7 +111,10 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     summaries = {name: VariableRef.parse(summary.variable) for name, summary in chunk.outcomes.items()}
     series = [VariableRef.parse(text) for text in chunk.series]
     needed = {(ref.scope, ref.variable) for ref in [*summaries.values(), *series]}
+    if chunk.patterns is not None:
+        needed |= chunk.patterns.recorded()
     trajectory = simulate(chunk.scenario, chunk.seeds, chunk.parameters, record=needed)
+    passed = check_all(chunk.patterns, trajectory) if chunk.patterns is not None else []
     runs = pd.DataFrame({
         "scenario": chunk.scenario.name,
         "point": chunk.points.astype("int64"),
@@ -106,6 +122,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
         "seed": chunk.seeds,
         **chunk.parameters,
         **{name: window_mean(trajectory, ref, *chunk.outcomes[name].window) for name, ref in summaries.items()},
+        **{PATTERN_PREFIX + p.id: held for p, held in zip(getattr(chunk.patterns, "patterns", []), passed)},
     })
     if not series:
         return ChunkResult(runs)
@@ -224,6 +241,7 @@ def run_batch(
     scheduler: str | None = None,
     progress: bool = True,
     on_chunk: Callable[[Chunk], None] | None = None,
+    points: pd.DataFrame | None = None,
 ) -> BatchReport:
     """Run (or resume) a batch and write it to ``out``.
 
@@ -237,16 +255,22 @@ def run_batch(
             address of a running Dask scheduler (``tcp://host:8786``).
         progress: show a progress bar (runs done, runs/s, ETA) on stderr.
         on_chunk: called after each chunk is written.
+        points: explicit parameter sets to run instead of the experiment's design (one row
+            each, columns = parameter names), e.g. the candidates a calibration refines.
     """
     started = time.perf_counter()
     path = resolve_experiment(reference).resolve()
     scenario_files = scenario_paths(path, experiment)
-    points = design_points(experiment)
-    chunks = plan(experiment, scenarios, points)
+    explicit = points is not None
+    points = points.rename_axis("point") if explicit else design_points(experiment)
+    patterns = load_patterns(patterns_path(path, experiment)) if experiment.patterns is not None else None
+    chunks = plan(experiment, scenarios, points, patterns)
     identity = {
         "experiment_sha256": experiment.digest(),
         "scenario_sha256": {scenario.name: scenario.digest() for scenario in scenarios},
     }
+    if explicit:
+        identity["points_sha256"] = hashlib.sha256(points.to_csv().encode()).hexdigest()
     _check_same_experiment(out, identity)
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(out)
@@ -262,8 +286,8 @@ def run_batch(
             experiment={"name": experiment.name, "file": str(path), "source": path.read_text(encoding="utf-8"),
                         "resolved": experiment.model_dump(mode="json")},
             scenarios=[scenario_record(file, scenario) for file, scenario in zip(scenario_files, scenarios)],
-            design={"method": experiment.design.method, "points": len(points), "seed": design_seed(experiment),
-                    "problem": problem(experiment)},
+            design={"method": "explicit points" if explicit else experiment.design.method, "points": len(points),
+                    "seed": design_seed(experiment), "problem": problem(experiment)},
             replicates=experiment.replicates,
             replicate_seed_rule="sim.randomness.replicate_seeds(seed, replicates)",
             # Listed up to a thousand; beyond that the rule above regenerates them.

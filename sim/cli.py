@@ -1,4 +1,4 @@
-"""The ``casim`` command line: ``run``, ``compare``, ``batch`` and ``analyze``."""
+"""The ``casim`` command line: ``run``, ``compare``, ``batch``, ``analyze``, ``validate`` and ``calibrate``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.batch import default_workers
 from sim.compare import compare
 from sim.engine import run
 from sim.inputs import InputError
 from sim.output import manifest, scenario_record, summarise, write_csv, write_json, write_table
+from sim.patterns import PATTERNS_FILE, load_patterns
 from sim.scenario import ScenarioError, load_scenario
 
 RESULTS = Path("results")
@@ -87,7 +89,7 @@ def command_compare(args: argparse.Namespace) -> int:
 
 
 def command_batch(args: argparse.Namespace) -> int:
-    from sim.batch import default_workers, run_batch
+    from sim.batch import run_batch
     from sim.experiment import load_experiment
 
     experiment, scenarios = load_experiment(args.experiment)
@@ -122,6 +124,47 @@ def command_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_validate(args: argparse.Namespace) -> int:
+    from sim.validation import format_table, headline, validate, write_validation
+
+    if args.replicates is not None and args.replicates < 1:
+        print("casim: error: --replicates: give at least 1", file=sys.stderr)
+        return 2
+    patterns_file = args.patterns or PATTERNS_FILE
+    load_patterns(patterns_file)  # a bad file fails here, before anything runs
+    report = validate(args.scenario, replicates=args.replicates or 100, seed=args.seed if args.seed is not None
+                      else 20240611, patterns_file=patterns_file)
+    out = Path(args.out) if args.out else RESULTS / "validation"
+    write_validation(report, out, patterns_file)
+    print(format_table(report.table))
+    print()
+    print(headline(report.summary))
+    print(f"\ncasim: wrote {out}/ (validation.csv, figures/hindcast.png, figures/patterns.png, manifest.json)")
+    return 0
+
+
+def command_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import calibrate, load_calibration, parameters_file
+
+    calibration, _, _ = load_calibration(args.calibration)  # a bad file fails here, before anything runs
+    out = Path(args.out) if args.out else RESULTS / calibration.name
+    target = Path(args.parameters_out) if args.parameters_out else parameters_file()
+    try:
+        result = calibrate(args.calibration, out, workers=args.workers or default_workers(),
+                           scheduler=args.scheduler, parameters_out=target)
+    except KeyboardInterrupt:
+        print(f"casim: interrupted; finished chunks are kept in {out}/; rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+    chosen = result.record["chosen"]
+    print(f"casim: accepted {len(result.posterior)} of {calibration.draws} draws (epsilon "
+          f"{result.record['epsilon']:.3f}); chosen set reproduces {chosen['reproduced']} of "
+          f"{chosen['patterns_used']} patterns in {chosen['replicates']} replicates; "
+          f"{result.record['wall_time_s']:.0f} s")
+    print(f"casim: wrote {out}/ and the chosen parameters to {target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_parser = commands.add_parser("analyze", help="sensitivity indices, scenario comparison and PRIM for a batch")
     analyze_parser.add_argument("folder", metavar="DIR", help="a folder written by casim batch")
     analyze_parser.add_argument("--out", metavar="DIR", help="where to write the analysis (default: DIR/analysis/)")
+    validate_parser = commands.add_parser("validate", help="how many of the narrative's patterns the model reproduces")
+    validate_parser.add_argument("--scenario", default="baseline", help="scenario to validate (default: baseline)")
+    validate_parser.add_argument("--replicates", type=int, metavar="N", help="replicates (default: 100)")
+    validate_parser.add_argument("--seed", type=int, metavar="S", help="run seed (default: 20240611)")
+    validate_parser.add_argument("--patterns", metavar="FILE", help="patterns file (default: experiments/patterns.toml)")
+    validate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/validation/)")
+    calibrate_parser = commands.add_parser("calibrate", help="ABC calibration of the parameters against the patterns")
+    calibrate_parser.add_argument("calibration", help="calibration file, e.g. experiments/calibration.toml")
+    calibrate_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    calibrate_parser.add_argument("--scheduler", metavar="ADDRESS", help="run on Dask ('local' or an address)")
+    calibrate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<calibration name>/)")
+    calibrate_parser.add_argument("--parameters-out", metavar="FILE",
+                                  help="where to write the chosen set (default: sim/data/calibrated_parameters.csv)")
+    validate_parser.set_defaults(handler=command_validate)
+    calibrate_parser.set_defaults(handler=command_calibrate)
     run_parser.set_defaults(handler=command_run)
     batch_parser.set_defaults(handler=command_batch)
     analyze_parser.set_defaults(handler=command_analyze)

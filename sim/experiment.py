@@ -22,6 +22,8 @@ from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
 # Columns of every run row, before the parameters and outcomes.
 RUN_COLUMNS = ("scenario", "point", "replicate", "seed")
+# Run columns holding whether a pattern of the experiment's patterns file holds.
+PATTERN_PREFIX = "pass_"
 
 
 class ExperimentError(InputError):
@@ -107,6 +109,28 @@ class Analysis(Strict):
     discover: list[Discovery] = Field(default_factory=list)
 
 
+def float_ranges(values):
+    """TOML integers are fine where a float is expected in ``{name: [low, high]}``."""
+    if isinstance(values, dict):
+        return {name: [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in bounds]
+                if isinstance(bounds, list) else bounds for name, bounds in values.items()}
+    return values
+
+
+def check_ranges(values: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Parameter ranges ``{name: [low, high]}``: known names, low < high, inside the documented range."""
+    specs = parameter_specs()
+    for name, bounds in values.items():
+        if name not in specs:
+            raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
+        spec = specs[name]
+        if len(bounds) != 2 or not bounds[0] < bounds[1]:
+            raise ValueError(f"{name} = {bounds}: give a range [low, high] with low < high")
+        if bounds[0] < spec.min or bounds[1] > spec.max:
+            raise ValueError(f"{name} = {bounds} leaves the documented range [{spec.min}, {spec.max}] ({spec.unit})")
+    return values
+
+
 class Experiment(Strict):
     """A validated experiment."""
 
@@ -120,30 +144,18 @@ class Experiment(Strict):
     parameters: dict[str, list[float]] = Field(default_factory=dict)
     outcomes: dict[str, Summary] = Field(default_factory=dict)
     series: list[str] = Field(default_factory=list)
+    patterns: str | None = None
     analysis: Analysis = Field(default_factory=Analysis)
 
     @field_validator("parameters", mode="before")
     @classmethod
     def _numbers(cls, values):
-        # TOML integers are fine where a float is expected.
-        if isinstance(values, dict):
-            return {name: [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in bounds]
-                    if isinstance(bounds, list) else bounds for name, bounds in values.items()}
-        return values
+        return float_ranges(values)
 
     @field_validator("parameters")
     @classmethod
     def _known_ranges(cls, values: dict[str, list[float]]) -> dict[str, list[float]]:
-        specs = parameter_specs()
-        for name, bounds in values.items():
-            if name not in specs:
-                raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
-            spec = specs[name]
-            if len(bounds) != 2 or not bounds[0] < bounds[1]:
-                raise ValueError(f"{name} = {bounds}: give a range [low, high] with low < high")
-            if bounds[0] < spec.min or bounds[1] > spec.max:
-                raise ValueError(f"{name} = {bounds} leaves the documented range [{spec.min}, {spec.max}] ({spec.unit})")
-        return values
+        return check_ranges(values)
 
     @field_validator("series")
     @classmethod
@@ -160,11 +172,11 @@ class Experiment(Strict):
             raise ValueError(f"parameters: the {self.design.method} design needs at least one parameter range")
         taken = set(RUN_COLUMNS) | set(self.parameters)
         for name in self.outcomes:
-            if name in taken or not name.isidentifier():
-                raise ValueError(f"outcomes.{name}: an outcome needs a name that is an identifier and not one of "
-                                 f"{', '.join(sorted(taken))}")
-        if not self.outcomes and not self.series:
-            raise ValueError("outcomes: name at least one outcome or series to keep")
+            if name in taken or not name.isidentifier() or name.startswith(PATTERN_PREFIX):
+                raise ValueError(f"outcomes.{name}: an outcome needs a name that is an identifier, does not start "
+                                 f"with {PATTERN_PREFIX!r} and is not one of {', '.join(sorted(taken))}")
+        if not self.outcomes and not self.series and self.patterns is None:
+            raise ValueError("outcomes: name at least one outcome, series or patterns file to keep")
         for k, discovery in enumerate(self.analysis.discover):
             if discovery.outcome not in self.outcomes:
                 raise ValueError(f"analysis.discover[{k}].outcome: {discovery.outcome!r} is not an outcome; "
@@ -201,6 +213,15 @@ def scenario_paths(path: Path, experiment: Experiment) -> list[Path]:
     return found
 
 
+def patterns_path(path: Path, experiment: Experiment) -> Path:
+    """The experiment's patterns file: next to the experiment file, else a shipped one by name."""
+    from sim.patterns import PATTERNS_FILE
+
+    beside = path.parent / experiment.patterns
+    shipped = PATTERNS_FILE.parent / f"{experiment.patterns.removesuffix('.toml')}.toml"
+    return beside if beside.is_file() or "/" in experiment.patterns else shipped
+
+
 def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
     """Load and validate an experiment and the scenarios it names.
 
@@ -209,6 +230,8 @@ def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
     Raises:
         InputError: one line naming the file (experiment or scenario), the field and what is allowed.
     """
+    from sim.patterns import load_patterns
+
     path = resolve_experiment(reference)
     raw = read_toml(path, "experiment", ExperimentError)
     try:
@@ -219,6 +242,13 @@ def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
     names = [scenario.name for scenario in scenarios]
     if len(set(names)) != len(names):
         raise ExperimentError(f"{path}: scenarios: scenario names must differ; got {', '.join(names)}")
+    last_year = None
+    if experiment.patterns is not None:
+        last_year = load_patterns(patterns_path(path, experiment)).last_year
+    for scenario in scenarios:
+        if last_year is not None and scenario.end_year < last_year:
+            raise ExperimentError(f"{path}: patterns: they look at years up to {last_year}; scenario "
+                                  f"{scenario.name} ends in {scenario.end_year}")
     for name, summary in experiment.outcomes.items():
         for scenario in scenarios:
             first, last = summary.window

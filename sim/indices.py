@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.geography import UPPER_PAIRS, Geography
 from sim.parameters import Parameters
+from sim.rules import economy
 from sim.world import World
 
 DIMENSIONS = ("institutional", "trade", "mobility", "water_energy", "political")
@@ -22,7 +23,8 @@ _SHARED = ("institutional", "trade_share", "border_openness", "water_energy_coop
 VARIABLES = {
     "region": (*_SHARED, "summit", "political", "integration_index"),
     "country": (*_SHARED, "gdp", "support", "political", "integration_index"),
-    "dyad": ("trade_flow", "trust", "border_openness", "delimited_share", "conflict_incidents", "water_energy_coop"),
+    "dyad": ("trade_flow", "trust", "border_openness", "border_queues", "delimited_share", "conflict_incidents",
+             "water_energy_coop"),
 }
 
 _I = np.array([i for i, _ in UPPER_PAIRS])
@@ -112,6 +114,8 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "trade_flow": _dyads(world.trade_musd),
             "trust": _dyads(mutual_trust),
             "border_openness": np.where(not_adjacent, np.nan, _dyads(openness)),
+            "border_queues": np.where(not_adjacent, np.nan, _dyads(economy.border_queues(world.securitisation,
+                                                                                        world.trust, params))),
             "delimited_share": np.where(not_adjacent, np.nan, _dyads(world.delimited)),
             "conflict_incidents": np.where(not_adjacent, np.nan, _dyads(world.incidents)),
             "water_energy_coop": np.where(not_partners, np.nan, _dyads(world.water_energy_deal)),

@@ -1,14 +1,20 @@
 """Model parameters: names, units, ranges and sources from ``sim/data/parameters.csv``.
 
+Defaults are the assumed values of that file, except where ``casim calibrate`` has written
+a calibrated value to ``sim/data/calibrated_parameters.csv`` (how it was obtained is in
+``calibrated_parameters.json`` next to it).
+
 A value is a float, or an array of shape (R,) when a parameter design gives each replicate
 its own value. Rules broadcast it with :func:`per_state` or :func:`per_dyad`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from importlib import resources
 
 import numpy as np
 
@@ -27,13 +33,29 @@ class ParameterSpec:
     factor: str
     description: str
     source: str
+    assumed_default: float | None = None  # the value before calibration, when calibrated
+
+
+CALIBRATED = "calibrated_parameters"
 
 
 @cache
 def parameter_specs() -> dict[str, ParameterSpec]:
     """All parameters by name, in file order."""
     table = read_table("parameters")
-    return {row.name: ParameterSpec(**row._asdict()) for row in table.itertuples(index=False)}
+    specs = {row.name: ParameterSpec(**row._asdict()) for row in table.itertuples(index=False)}
+    if resources.files("sim.data").joinpath(f"{CALIBRATED}.csv").is_file():
+        for row in read_table(CALIBRATED).itertuples(index=False):
+            spec = specs[row.name]
+            specs[row.name] = replace(spec, default=float(row.value), assumed_default=spec.default,
+                                      source=f"calibrated (ABC, sim/data/{CALIBRATED}.csv); before: {spec.source}")
+    return specs
+
+
+def calibration_record() -> dict:
+    """How the calibrated defaults were obtained, or ``{"calibrated": False}``."""
+    path = resources.files("sim.data").joinpath(f"{CALIBRATED}.json")
+    return {"calibrated": True, **json.loads(path.read_text(encoding="utf-8"))} if path.is_file() else {"calibrated": False}
 
 
 class Parameters(Mapping):

@@ -305,6 +305,7 @@ def load_scenario(reference: str | Path, **overrides) -> Scenario:
     path = resolve_path(reference)
     raw = _load_raw(path.resolve(), (path.resolve(),))
     raw.update({k: v for k, v in overrides.items() if v is not None})
+    raw = _within_run(raw, overrides.get("end_year"))  # a shorter run drops the later events
     try:
         scenario = Scenario.model_validate(raw)
         scenario.driver_paths()  # catches interventions that leave a driver's range

@@ -88,7 +88,7 @@ BAD = [
     ("outcome named like a run column", HEAD + '[outcomes]\nseed = { variable = "region.trust", year = 2030 }\n',
      "outcomes.seed", ["identifier"]),
     ("unknown series", HEAD + 'series = ["region.nope"]\n', "series", ["'region.nope'"]),
-    ("no outcomes and no series", HEAD, "outcomes", ["at least one outcome or series"]),
+    ("no outcomes and no series", HEAD, "outcomes", ["at least one outcome, series or patterns file"]),
     ("discovery of an unknown outcome", HEAD + OUTCOME + '[[analysis.discover]]\noutcome = "index_2050"\nbelow = 0.3\n',
      "analysis.discover[0].outcome", ["'index_2050'", "index_2030"]),
     ("discovery with both sides",

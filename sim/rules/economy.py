@@ -35,6 +35,16 @@ def route_access(openness: np.ndarray) -> np.ndarray:
     return access
 
 
+def border_queues(securitisation: np.ndarray, trust: np.ndarray, params: Parameters) -> np.ndarray:
+    """Share of trade lost to queues and checks at each border (R, 5, 5), in [0, 0.95].
+
+    Set by how threatened the states feel and how little they trust each other, not by
+    tariffs, so queues persist inside a customs union (KGZ-KAZ after 2015; Usenov 2024).
+    """
+    mutual_trust = 0.5 * (trust + np.swapaxes(trust, 1, 2))
+    return np.clip(per_dyad(params.queue_friction) * (0.5 + securitisation) * (1.5 - mutual_trust), 0.0, 0.95)
+
+
 def trade_flows(
     gdp_busd: np.ndarray,
     openness: np.ndarray,
@@ -56,9 +66,7 @@ def trade_flows(
     customs_union = (bloc_member[:, None] * bloc_member[None, :])[None]
     regional_market = institution_depth[:, None, None] * participation[:, :, None] * participation[:, None, :]
     tariff = per_dyad(params.tariff_equivalent) * (1.0 - np.maximum(customs_union, regional_market))
-    mutual_trust = 0.5 * (trust + np.swapaxes(trust, 1, 2))
-    queues = np.clip(per_dyad(params.queue_friction) * (0.5 + securitisation) * (1.5 - mutual_trust), 0.0, 0.95)
-    flows = potential * route_access(openness) * (1.0 - tariff) * (1.0 - queues)
+    flows = potential * route_access(openness) * (1.0 - tariff) * (1.0 - border_queues(securitisation, trust, params))
     n = gdp_busd.shape[1]
     flows[:, np.arange(n), np.arange(n)] = 0.0
     return flows

@@ -51,12 +51,15 @@ def border_side_choice(
     The wish to open starts from the inherited open regime (``border_open_bias``), grows
     with the leader's disposition, trust in the neighbour and the trade at stake, and falls
     with securitisation (raised by shocks and incidents), which a closed leader weighs more
-    heavily than an open one. The regime moves toward a logistic response to that wish at
-    ``border_adjust_rate``.
+    heavily than an open one. Each side also answers the neighbour's regime in kind
+    (``border_reciprocity`` times how much more open the neighbour's side is than its own):
+    UZB's closure of 2010 was matched, and so was its opening after 2016 (Usenov 2024). The
+    regime moves toward a logistic response to that wish at ``border_adjust_rate``.
     """
     leader = disposition[None, :, None]
     wish = (
         per_dyad(params.border_open_bias)
+        + per_dyad(params.border_reciprocity) * (np.swapaxes(border_side, 1, 2) - border_side)
         + (leader - 0.5)
         + (trust - 0.5)
         + trade_dependence

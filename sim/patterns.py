@@ -1,0 +1,205 @@
+"""Patterns: the articles' narrative as checkable statements on the model's output.
+
+Pattern-oriented modelling (Grimm et al. 2005): each pattern names one output variable, a
+time window, a kind of statement, a tolerance and the article passage it encodes. It is
+checked in every replicate; its pass rate is the share of replicates that satisfy it.
+Relative statements (rises, falls, peaks) are preferred where the articles give no number.
+
+Kinds:
+    ``below`` / ``above``: the mean over ``window`` is below (above) ``value``; with
+        ``every_year = true`` each year of the window must be.
+    ``rises`` / ``falls``: the mean over ``window`` exceeds (falls short of) the mean over
+        ``reference`` by more than ``tolerance``.
+    ``peak``: the mean over ``window`` exceeds the mean over the rest of ``span`` by more
+        than ``tolerance``.
+
+References:
+    Grimm, V. et al. (2005) Pattern-oriented modeling of agent-based complex systems:
+    lessons from ecology. Science 310, 987-991.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from sim.engine import Trajectory
+from sim.inputs import InputError, Strict, read_toml, validation_line
+from sim.outcomes import VariableRef
+
+PATTERNS_FILE = Path(__file__).resolve().parent.parent / "experiments" / "patterns.toml"
+FACTORS = ("water", "territory", "economy", "leaders_trust", "institutions", "integration")
+
+
+class PatternError(InputError):
+    """A patterns-file problem, as one line naming the file, the field and what is allowed."""
+
+
+class Pattern(Strict):
+    """One checkable statement of the narrative."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    factor: Literal["water", "territory", "economy", "leaders_trust", "institutions", "integration"]
+    statement: str = Field(min_length=1)
+    variable: str
+    kind: Literal["below", "above", "rises", "falls", "peak"]
+    window: list[int] = Field(min_length=2, max_length=2)
+    reference: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    span: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    value: float | None = None
+    every_year: bool = False
+    tolerance: float = Field(default=0.0, ge=0.0)
+    tags: list[str] = Field(default_factory=list)
+    source: str = Field(min_length=1)
+
+    @field_validator("variable")
+    @classmethod
+    def _known_variable(cls, text: str) -> str:
+        VariableRef.parse(text)
+        return text
+
+    @field_validator("value", "tolerance", mode="before")
+    @classmethod
+    def _number(cls, value):
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Pattern:
+        for name in ("window", "reference", "span"):
+            years = getattr(self, name)
+            if years is not None and years[0] > years[1]:
+                raise ValueError(f"{name} = {years}: the first year must not be after the last")
+        needs = {"below": "value", "above": "value", "rises": "reference", "falls": "reference", "peak": "span"}
+        if getattr(self, needs[self.kind]) is None:
+            raise ValueError(f"a {self.kind} pattern needs {needs[self.kind]}")
+        if self.kind == "peak" and not (self.span[0] <= self.window[0] and self.window[1] <= self.span[1]
+                                        and self.span != self.window):
+            raise ValueError(f"span {self.span} must contain the window {self.window} and more years")
+        return self
+
+    @property
+    def first_year(self) -> int:
+        return min(years[0] for years in (self.window, self.reference, self.span) if years is not None)
+
+    @property
+    def last_year(self) -> int:
+        """The last year the pattern looks at (decides in-sample or out-of-sample)."""
+        return max(years[1] for years in (self.window, self.reference, self.span) if years is not None)
+
+    def describe_window(self) -> str:
+        text = f"{self.window[0]}-{self.window[1]}"
+        if self.reference is not None:
+            text += f" vs {self.reference[0]}-{self.reference[1]}"
+        if self.span is not None:
+            text += f" within {self.span[0]}-{self.span[1]}"
+        return text
+
+    def check(self, trajectory: Trajectory) -> np.ndarray:
+        """Whether each replicate satisfies the pattern (R,) bool."""
+        values = VariableRef.parse(self.variable).values(trajectory)
+        years = trajectory.years
+        if self.first_year < years[0] or self.last_year > years[-1]:
+            raise ValueError(f"pattern {self.id} needs {self.first_year}-{self.last_year}; the run has "
+                             f"{years[0]}-{years[-1]}")
+
+        def mean(first: int, last: int, exclude: list[int] | None = None) -> np.ndarray:
+            rows = (years >= first) & (years <= last)
+            if exclude is not None:
+                rows &= ~((years >= exclude[0]) & (years <= exclude[1]))
+            return values[rows].mean(axis=0)
+
+        inside = mean(*self.window)
+        if self.kind in ("below", "above"):
+            rows = (years >= self.window[0]) & (years <= self.window[1])
+            checked = values[rows] if self.every_year else inside[None]
+            holds = checked < self.value + self.tolerance if self.kind == "below" else checked > self.value - self.tolerance
+            return holds.all(axis=0)
+        if self.kind == "rises":
+            return inside - mean(*self.reference) > self.tolerance
+        if self.kind == "falls":
+            return inside - mean(*self.reference) < -self.tolerance
+        return inside - mean(*self.span, exclude=self.window) > self.tolerance
+
+
+class PatternSet(Strict):
+    """The patterns file: the calibration cut-off year and the patterns."""
+
+    description: str = ""
+    calibration_cutoff: int = Field(default=2016, ge=1991, le=2100)
+    counterfactual: str | None = None
+    patterns: list[Pattern] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> PatternSet:
+        ids = [p.id for p in self.patterns]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"patterns: ids must be unique; repeated: {', '.join(duplicated)}")
+        return self
+
+    def in_sample(self, pattern: Pattern) -> bool:
+        """Whether the pattern lies wholly before the calibration cut-off."""
+        return pattern.last_year <= self.calibration_cutoff
+
+    @property
+    def last_year(self) -> int:
+        return max(p.last_year for p in self.patterns)
+
+    def recorded(self) -> set[tuple[str, str]]:
+        """The (scope, variable) pairs a run must record to check every pattern."""
+        return {(ref.scope, ref.variable) for ref in (VariableRef.parse(p.variable) for p in self.patterns)}
+
+
+def load_patterns(path: str | Path = PATTERNS_FILE) -> PatternSet:
+    """Load and validate a patterns file (default: ``experiments/patterns.toml``)."""
+    path = Path(path)
+    raw = read_toml(path, "patterns", PatternError)
+    try:
+        return PatternSet.model_validate(raw)
+    except ValidationError as exc:
+        raise PatternError(validation_line(path, exc, PatternSet)) from None
+
+
+def check_all(patterns: PatternSet, trajectory: Trajectory) -> np.ndarray:
+    """Pass (True) or fail of every pattern in every replicate (P, R)."""
+    return np.array([pattern.check(trajectory) for pattern in patterns.patterns])
+
+
+def score_table(patterns: PatternSet, passed: np.ndarray, pass_level: float = 0.8) -> pd.DataFrame:
+    """One row per pattern: pass rate over replicates, replicates, sample, and whether it is
+    reproduced (pass rate at least ``pass_level``)."""
+    rates = passed.mean(axis=1)
+    return pd.DataFrame({
+        "pattern": [p.id for p in patterns.patterns],
+        "factor": [p.factor for p in patterns.patterns],
+        "statement": [p.statement for p in patterns.patterns],
+        "window": [p.describe_window() for p in patterns.patterns],
+        "sample": ["in-sample" if patterns.in_sample(p) else "out-of-sample" for p in patterns.patterns],
+        "pass_rate": rates,
+        "replicates": passed.shape[1],
+        "reproduced": rates >= pass_level,
+        "source": [p.source for p in patterns.patterns],
+    })
+
+
+def trajectory_from_table(table: pd.DataFrame) -> Trajectory:
+    """A :class:`Trajectory` from a tidy table (``sim.run``'s columns), e.g. a hand-made one.
+
+    Replicates are the table's seeds in sorted order; missing values are NaN.
+    """
+    from sim.engine import ENTITIES
+
+    years = np.sort(table["year"].unique())
+    seeds = np.sort(table["seed"].unique())
+    series: dict[str, dict[str, np.ndarray]] = {}
+    for (scope, variable), rows in table.groupby(["scope", "variable"], observed=True):
+        entities = ENTITIES[scope]
+        values = np.full((len(years), len(seeds), len(entities)), np.nan)
+        values[np.searchsorted(years, rows["year"]), np.searchsorted(seeds, rows["seed"]),
+               [entities.index(e) for e in rows["entity"]]] = rows["value"].to_numpy()
+        series.setdefault(scope, {})[variable] = values[:, :, 0] if scope == "region" else values
+    return Trajectory(years=years, seeds=seeds, series=series)

@@ -1,0 +1,138 @@
+"""Validation: how many of the narrative's patterns the model reproduces, and how often.
+
+``casim validate`` runs the scenario (and the patterns file's counterfactual) from 1991 to
+the last year any pattern looks at, checks every pattern in every replicate
+(:mod:`sim.patterns`), and writes the table, a hindcast figure and a per-pattern grid.
+A pattern counts as reproduced when at least :data:`PASS_LEVEL` of the replicates satisfy
+it; in-sample patterns lie wholly before the calibration cut-off, the others are
+out-of-sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.engine import simulate, to_frame
+from sim.parameters import calibration_record
+from sim.patterns import PATTERNS_FILE, PatternSet, check_all, load_patterns, score_table
+from sim.randomness import replicate_seeds
+from sim.scenario import load_scenario
+
+PASS_LEVEL = 0.8
+OPENING_TAG = "opening"
+
+
+@dataclass
+class ValidationReport:
+    """Pattern scores of a scenario (and its counterfactual) and the headline counts."""
+
+    table: pd.DataFrame
+    summary: dict
+    frames: dict[str, pd.DataFrame]
+
+
+def _run(scenario_name: str, patterns: PatternSet, replicates: int, seed: int):
+    scenario = load_scenario(scenario_name, end_year=patterns.last_year)
+    trajectory = simulate(scenario, replicate_seeds(seed, replicates))
+    return scenario, trajectory
+
+
+def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
+    chosen = table[rows]
+    return {"patterns": int(rows.sum()), "reproduced": int((chosen[column] >= PASS_LEVEL).sum())}
+
+
+def validate(scenario: str = "baseline", replicates: int = 100, seed: int = 20240611,
+             patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True) -> ValidationReport:
+    """Check every pattern in ``replicates`` replicates of the scenario and its counterfactual.
+
+    Returns:
+        The pattern table (``score_table`` columns, plus ``counterfactual_pass_rate`` and
+        ``opening``), a summary of counts by sample, and the tidy tables of the runs.
+    """
+    patterns = load_patterns(patterns_file)
+    run, trajectory = _run(scenario, patterns, replicates, seed)
+    table = score_table(patterns, check_all(patterns, trajectory), PASS_LEVEL)
+    table.insert(5, "opening", [OPENING_TAG in p.tags for p in patterns.patterns])
+    frames = {run.name: to_frame(trajectory, run.name)}
+    in_sample = table["sample"] == "in-sample"
+    summary = {
+        "scenario": run.name,
+        "scenario_sha256": run.digest(),
+        "replicates": replicates,
+        "seed": seed,
+        "pass_level": PASS_LEVEL,
+        "calibration_cutoff": patterns.calibration_cutoff,
+        "all": _counts(table, "pass_rate", table["pattern"].notna()),
+        "in_sample": _counts(table, "pass_rate", in_sample),
+        "out_of_sample": _counts(table, "pass_rate", ~in_sample),
+        "mean_pass_rate": float(table["pass_rate"].mean()),
+        "parameters": calibration_record(),
+    }
+    if counterfactual and patterns.counterfactual:
+        other, other_trajectory = _run(patterns.counterfactual, patterns, replicates, seed)
+        table["counterfactual_pass_rate"] = check_all(patterns, other_trajectory).mean(axis=1)
+        frames[other.name] = to_frame(other_trajectory, other.name)
+        summary["counterfactual"] = {
+            "scenario": other.name,
+            "opening_patterns": _counts(table, "counterfactual_pass_rate", table["opening"]),
+            "opening_patterns_in_scenario": _counts(table, "pass_rate", table["opening"]),
+        }
+    return ValidationReport(table, summary, frames)
+
+
+def write_validation(report: ValidationReport, out: Path, patterns_file: str | Path = PATTERNS_FILE) -> list[Path]:
+    """Write the table (CSV), the figures and a manifest to ``out``; return the files written."""
+    from sim.figures import plot_hindcast, plot_pattern_grid
+    from sim.output import manifest, write_csv, write_json
+
+    patterns = load_patterns(patterns_file)
+    scenario = report.summary["scenario"]
+    table = report.frames[scenario]
+    other_name = report.summary.get("counterfactual", {}).get("scenario")
+    other = report.frames.get(other_name)
+    other_scores = None
+    if other is not None:
+        other_scores = report.table.assign(pass_rate=report.table["counterfactual_pass_rate"])
+    written = [
+        write_csv(report.table, out / "validation.csv"),
+        plot_hindcast(table, patterns, out / "figures" / "hindcast.png"),
+        plot_pattern_grid(table, patterns, report.table, out / "figures" / "patterns.png",
+                          counterfactual=other, counterfactual_scores=other_scores),
+    ]
+    written.append(write_json(manifest(kind="validate", **report.summary,
+                                       patterns_file=str(Path(patterns_file).resolve()),
+                                       outputs=[str(p.relative_to(out)) for p in written]), out / "manifest.json"))
+    return written
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The console table: pattern, window, sample, pass rates."""
+    columns = ["pattern", "factor", "window", "sample", "pass_rate", "replicates"]
+    if "counterfactual_pass_rate" in table:
+        columns.append("counterfactual_pass_rate")
+    shown = table[columns].rename(columns={"counterfactual_pass_rate": "counterfactual"})
+    shown["pass_rate"] = shown["pass_rate"].map(lambda v: f"{v:.2f}" + ("" if v >= PASS_LEVEL else " x"))
+    if "counterfactual" in shown:
+        shown["counterfactual"] = [f"{v:.2f}" if opening else "" for v, opening in
+                                   zip(table["counterfactual_pass_rate"], table["opening"])]
+    return shown.to_string(index=False)
+
+
+def headline(summary: dict) -> str:
+    """Two or three lines of counts for the console and the README."""
+    lines = []
+    for key, label in (("in_sample", "in-sample"), ("out_of_sample", "out-of-sample"), ("all", "all")):
+        counts = summary[key]
+        lines.append(f"{label}: {counts['reproduced']} of {counts['patterns']} patterns reproduced "
+                     f"(pass rate >= {summary['pass_level']:.0%} of {summary['replicates']} replicates)")
+    if "counterfactual" in summary:
+        cf = summary["counterfactual"]
+        lines.append(f"opening patterns: {cf['opening_patterns_in_scenario']['reproduced']} of "
+                     f"{cf['opening_patterns']['patterns']} in {summary['scenario']}, "
+                     f"{cf['opening_patterns']['reproduced']} in the counterfactual {cf['scenario']}")
+    return "\n".join(lines)
+

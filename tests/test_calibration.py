@@ -1,0 +1,153 @@
+"""casim calibrate end to end on a tiny budget, and casim validate end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sim.calibration import CalibrationError, load_calibration
+from sim.cli import main
+
+PATTERNS = """
+calibration_cutoff = 1996
+
+[[patterns]]
+id = "trust_falls"
+factor = "leaders_trust"
+statement = "trust falls in the 1990s"
+variable = "region.trust"
+kind = "falls"
+window = [1994, 1996]
+reference = [1991, 1992]
+tolerance = 0.01
+source = "hand-made for the test"
+
+[[patterns]]
+id = "barter_deals"
+factor = "water"
+statement = "fuel-for-water deals in the mid-1990s"
+variable = "region.water_energy_coop"
+kind = "above"
+window = [1994, 1996]
+value = 0.3
+source = "hand-made for the test"
+
+[[patterns]]
+id = "late_borders_open"
+factor = "territory"
+statement = "borders open at the end"
+variable = "region.border_openness"
+kind = "above"
+window = [1999, 2000]
+value = 0.5
+source = "hand-made for the test"
+"""
+
+CALIBRATION = """
+name = "tiny"
+scenario = "short.toml"
+patterns = "patterns.toml"
+draws = 24
+replicates = 2
+accept = 6
+seed = 11
+chunk_runs = 12
+
+[refine]
+candidates = 2
+replicates = 3
+
+[priors]
+trust_learning_rate = [0.1, 0.5]
+deal_threshold = [0.4, 0.9]
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    (tmp_path / "short.toml").write_text('name = "short"\nextends = "baseline"\nend_year = 2000\n')
+    (tmp_path / "patterns.toml").write_text(PATTERNS)
+    (tmp_path / "calibration.toml").write_text(CALIBRATION)
+    return tmp_path
+
+
+def _calibrate(folder, out, capsys=None):
+    code = main(["calibrate", str(folder / "calibration.toml"), "--out", str(out), "--workers", "1",
+                 "--parameters-out", str(folder / "chosen.csv")])
+    assert code == 0
+    return pd.read_csv(folder / "chosen.csv", comment="#")
+
+
+def test_tiny_calibration_end_to_end(tiny, capsys):
+    out = tiny / "out"
+    chosen = _calibrate(tiny, out)
+    assert list(chosen["name"]) == ["trust_learning_rate", "deal_threshold"]
+    assert ((chosen["value"] >= chosen["prior_low"]) & (chosen["value"] <= chosen["prior_high"])).all()
+    assert (chosen["posterior_p05"] <= chosen["posterior_p95"]).all()
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert len(posterior) == 6 and posterior["distance"].is_monotonic_increasing
+    assert posterior["distance"].between(0, 1).all()
+    trace = pd.read_csv(out / "threshold_trace.csv")
+    assert list(trace["draws"]) == [6, 12, 18, 24]  # 12 runs per chunk, 2 replicates per draw
+    assert (trace["best"] <= trace["epsilon"]).all()
+    candidates = pd.read_csv(out / "candidates.csv")
+    assert len(candidates) == 2 and candidates["reproduced"].between(0, 2).all()  # two in-sample patterns
+    assert candidates["prior_point"].iloc[0] == -1  # the posterior median is always a candidate
+    record = json.loads((tiny / "chosen.json").read_text())
+    assert record["patterns_used"] == ["trust_falls", "barter_deals"]  # the 1999-2000 one is out-of-sample
+    assert record["settings"]["draws"] == 24 and record["seeds"]["prior_sample"] == 11
+    assert record["epsilon"] == pytest.approx(posterior["distance"].max())
+    for figure in ("posterior.png", "threshold_trace.png"):
+        assert (out / "figures" / figure).stat().st_size > 0
+    assert json.loads((out / "manifest.json").read_text())["kind"] == "calibrate"
+    assert "accepted 6 of 24 draws" in capsys.readouterr().out
+
+
+def test_an_interrupted_calibration_keeps_its_finished_chunks(tiny, capsys):
+    out = tiny / "out"
+    first = _calibrate(tiny, out)
+    finished = sorted((out / "prior" / "runs").glob("part-*.parquet"))
+    assert len(finished) == 4
+    finished[-1].unlink()  # as if the calibration had been stopped before its last chunk
+    kept = {p: p.stat().st_mtime_ns for p in finished[:-1]}
+    second = _calibrate(tiny, out)
+    pd.testing.assert_frame_equal(first, second)
+    assert all(p.stat().st_mtime_ns == mtime for p, mtime in kept.items())  # not recomputed
+
+
+def test_a_bad_calibration_file_is_one_line_and_writes_nothing(tiny, capsys):
+    path = tiny / "calibration.toml"
+    path.write_text(CALIBRATION.replace("accept = 6", "accept = 60"))
+    with pytest.raises(CalibrationError, match="accept = 60 is more than draws = 24"):
+        load_calibration(path)
+    assert main(["calibrate", str(path), "--out", str(tiny / "out")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and str(path) in error
+    assert not (tiny / "out").exists()
+
+
+def test_validate_end_to_end(tmp_path, capsys):
+    out = tmp_path / "validation"
+    assert main(["validate", "--replicates", "6", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "validation.csv")
+    assert len(table) >= 20 and (table["replicates"] == 6).all()
+    assert table["pass_rate"].between(0, 1).all()
+    assert set(table["sample"]) == {"in-sample", "out-of-sample"}
+    assert table.loc[table["opening"], "counterfactual_pass_rate"].notna().all()
+    for figure in ("hindcast.png", "hindcast.svg", "patterns.png", "patterns.svg"):
+        assert (out / "figures" / figure).stat().st_size > 0
+    record = json.loads((out / "manifest.json").read_text())
+    assert record["kind"] == "validate" and record["replicates"] == 6
+    assert record["in_sample"]["patterns"] + record["out_of_sample"]["patterns"] == len(table)
+    printed = capsys.readouterr().out
+    assert "in-sample:" in printed and "out-of-sample:" in printed and "counterfactual" in printed
+
+
+def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
+    bad = tmp_path / "patterns.toml"
+    bad.write_text('[[patterns]]\nid = "x"\n')
+    assert main(["validate", "--patterns", str(bad), "--out", str(tmp_path / "v")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not (tmp_path / "v").exists()
