@@ -133,7 +133,7 @@ def command_validate(args: argparse.Namespace) -> int:
     patterns_file = args.patterns or PATTERNS_FILE
     load_patterns(patterns_file)  # a bad file fails here, before anything runs
     report = validate(args.scenario, replicates=args.replicates or 100, seed=args.seed if args.seed is not None
-                      else 20240611, patterns_file=patterns_file)
+                      else 20240611, patterns_file=patterns_file, parameters_file=args.parameters)
     out = Path(args.out) if args.out else RESULTS / "validation"
     write_validation(report, out, patterns_file)
     print(format_table(report.table))
@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate_parser.add_argument("--replicates", type=int, metavar="N", help="replicates (default: 100)")
     validate_parser.add_argument("--seed", type=int, metavar="S", help="run seed (default: 20240611)")
     validate_parser.add_argument("--patterns", metavar="FILE", help="patterns file (default: experiments/patterns.toml)")
+    validate_parser.add_argument("--parameters", metavar="FILE",
+                                 help="parameter set from casim calibrate (default: the shipped calibration)")
     validate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/validation/)")
     calibrate_parser = commands.add_parser("calibrate", help="ABC calibration of the parameters against the patterns")
     calibrate_parser.add_argument("calibration", help="calibration file, e.g. experiments/calibration.toml")

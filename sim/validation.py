@@ -4,18 +4,20 @@
 the last year any pattern looks at, checks every pattern in every replicate
 (:mod:`sim.patterns`), and writes the table, a hindcast figure and a per-pattern grid.
 A pattern counts as reproduced when at least :data:`PASS_LEVEL` of the replicates satisfy
-it; in-sample patterns lie wholly before the calibration cut-off, the others are
-out-of-sample.
+it. In-sample patterns are those the calibration behind the parameters in use was fitted
+to; the others are out-of-sample.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sim.engine import simulate, to_frame
+from sim.inputs import InputError
 from sim.parameters import calibration_record
 from sim.patterns import PATTERNS_FILE, PatternSet, check_all, load_patterns, score_table
 from sim.randomness import replicate_seeds
@@ -34,10 +36,31 @@ class ValidationReport:
     frames: dict[str, pd.DataFrame]
 
 
-def _run(scenario_name: str, patterns: PatternSet, replicates: int, seed: int):
+def _run(scenario_name: str, patterns: PatternSet, replicates: int, seed: int, params: dict):
     scenario = load_scenario(scenario_name, end_year=patterns.last_year)
-    trajectory = simulate(scenario, replicate_seeds(seed, replicates))
+    trajectory = simulate(scenario, replicate_seeds(seed, replicates), params)
     return scenario, trajectory
+
+
+def read_parameter_set(path: str | Path) -> tuple[dict[str, float], dict]:
+    """A parameter set written by ``casim calibrate`` (CSV) and its provenance (the JSON beside it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such parameter file; give one written by casim calibrate")
+    table = pd.read_csv(path, comment="#")
+    if not {"name", "value"} <= set(table.columns):
+        raise InputError(f"{path}: columns name and value are needed; found {', '.join(table.columns)}")
+    record_path = path.with_suffix(".json")
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    return dict(zip(table["name"], table["value"].astype(float))), {"calibrated": True, "file": str(path), **record}
+
+
+def sample_labels(patterns: PatternSet, record: dict) -> list[str]:
+    """In-sample: the patterns the calibration behind the parameters used (without a
+    calibration, those before the cut-off); the others are out-of-sample."""
+    used = record.get("patterns_used")
+    return ["in-sample" if (p.id in used if used is not None else patterns.in_sample(p)) else "out-of-sample"
+            for p in patterns.patterns]
 
 
 def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
@@ -46,16 +69,23 @@ def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
 
 
 def validate(scenario: str = "baseline", replicates: int = 100, seed: int = 20240611,
-             patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True) -> ValidationReport:
+             patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True,
+             parameters_file: str | Path | None = None) -> ValidationReport:
     """Check every pattern in ``replicates`` replicates of the scenario and its counterfactual.
+
+    Args:
+        parameters_file: a parameter set from ``casim calibrate`` to use instead of the
+            defaults (which are the shipped calibration, if there is one).
 
     Returns:
         The pattern table (``score_table`` columns, plus ``counterfactual_pass_rate`` and
         ``opening``), a summary of counts by sample, and the tidy tables of the runs.
     """
     patterns = load_patterns(patterns_file)
-    run, trajectory = _run(scenario, patterns, replicates, seed)
+    params, record = read_parameter_set(parameters_file) if parameters_file else ({}, calibration_record())
+    run, trajectory = _run(scenario, patterns, replicates, seed, params)
     table = score_table(patterns, check_all(patterns, trajectory), PASS_LEVEL)
+    table["sample"] = sample_labels(patterns, record)
     table.insert(5, "opening", [OPENING_TAG in p.tags for p in patterns.patterns])
     frames = {run.name: to_frame(trajectory, run.name)}
     in_sample = table["sample"] == "in-sample"
@@ -70,10 +100,10 @@ def validate(scenario: str = "baseline", replicates: int = 100, seed: int = 2024
         "in_sample": _counts(table, "pass_rate", in_sample),
         "out_of_sample": _counts(table, "pass_rate", ~in_sample),
         "mean_pass_rate": float(table["pass_rate"].mean()),
-        "parameters": calibration_record(),
+        "parameters": record,
     }
     if counterfactual and patterns.counterfactual:
-        other, other_trajectory = _run(patterns.counterfactual, patterns, replicates, seed)
+        other, other_trajectory = _run(patterns.counterfactual, patterns, replicates, seed, params)
         table["counterfactual_pass_rate"] = check_all(patterns, other_trajectory).mean(axis=1)
         frames[other.name] = to_frame(other_trajectory, other.name)
         summary["counterfactual"] = {
