@@ -1,4 +1,4 @@
-"""The ``casim`` command line: ``run``, ``compare``, ``batch``, ``analyze``, ``validate`` and ``calibrate``."""
+"""The ``casim`` command line: ``run``, ``compare``, ``batch``, ``analyze``, ``validate``, ``calibrate``, ``report``."""
 
 from __future__ import annotations
 
@@ -165,6 +165,14 @@ def command_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    path = write_report(Path(args.folder), out=Path(args.out) if args.out else None)
+    print(f"casim: wrote {path} (self-contained: open it in any browser, offline)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -201,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<calibration name>/)")
     calibrate_parser.add_argument("--parameters-out", metavar="FILE",
                                   help="where to write the chosen set (default: sim/data/calibrated_parameters.csv)")
+    report_parser = commands.add_parser("report", help="a self-contained HTML report of a results folder")
+    report_parser.add_argument("folder", metavar="DIR", help="a folder written by run, compare, batch, analyze, "
+                               "validate or calibrate")
+    report_parser.add_argument("--out", metavar="FILE", help="HTML file to write (default: DIR/report.html)")
+    report_parser.set_defaults(handler=command_report)
     validate_parser.set_defaults(handler=command_validate)
     calibrate_parser.set_defaults(handler=command_calibrate)
     run_parser.set_defaults(handler=command_run)
