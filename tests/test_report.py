@@ -1,0 +1,181 @@
+"""casim report: one self-contained HTML page for each kind of results folder."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+import sim.report
+from sim.cli import main
+from sim.inputs import InputError
+from sim.output import git_commit
+from sim.report import write_report
+
+EXPERIMENT = """
+name = "tiny_report"
+scenarios = ["short.toml", "closed.toml"]
+replicates = 2
+seed = 3
+chunk_runs = 24
+series = ["region.integration_index"]
+
+[design]
+method = "morris"
+samples = 2
+
+[parameters]
+trust_learning_rate = [0.1, 0.5]
+border_open_bias = [0.0, 0.6]
+
+[outcomes]
+index_2030 = { variable = "region.integration_index", year = 2030 }
+
+[[analysis.discover]]
+outcome = "index_2030"
+below = 0.4
+"""
+
+PATTERNS = """
+calibration_cutoff = 1996
+
+[[patterns]]
+id = "trust_falls"
+factor = "leaders_trust"
+statement = "trust falls in the 1990s"
+variable = "region.trust"
+kind = "falls"
+window = [1994, 1996]
+reference = [1991, 1992]
+tolerance = 0.01
+source = "hand-made for the test"
+"""
+
+CALIBRATION = """
+name = "tiny"
+scenario = "short.toml"
+patterns = "patterns.toml"
+draws = 8
+replicates = 2
+accept = 3
+seed = 11
+chunk_runs = 16
+
+[refine]
+candidates = 2
+replicates = 2
+
+[priors]
+trust_learning_rate = [0.1, 0.5]
+"""
+
+HEADINGS = ("What was run", "Key figures", "Headline numbers", "Validation status of this model version")
+FIGURES = {"run": 4, "compare": 2, "batch": 1, "validate": 2, "calibrate": 2}
+PNG = '<img src="data:image/png;base64,'
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict:
+    """Small real results folders of every kind, written by the command line."""
+    root = tmp_path_factory.mktemp("report")
+    (root / "short.toml").write_text('extends = "baseline"\nname = "short"\nend_year = 2030\n')
+    (root / "closed.toml").write_text('extends = "short.toml"\nname = "closed"\n'
+                                      'parameters = { tariff_equivalent = 0.9, queue_friction = 0.9 }\n')
+    (root / "exp.toml").write_text(EXPERIMENT)
+    calibration = root / "calibration"
+    calibration.mkdir()
+    (calibration / "short.toml").write_text('extends = "baseline"\nname = "short"\nend_year = 2000\n')
+    (calibration / "patterns.toml").write_text(PATTERNS)
+    (calibration / "calibration.toml").write_text(CALIBRATION)
+    out = {kind: root / kind for kind in FIGURES}
+    commands = [
+        ["run", str(root / "short.toml"), "--replicates", "3", "--out", str(out["run"])],
+        ["compare", str(root / "short.toml"), str(root / "closed.toml"), "--replicates", "3", "--out",
+         str(out["compare"])],
+        ["batch", str(root / "exp.toml"), "--workers", "1", "--out", str(out["batch"])],
+        ["analyze", str(out["batch"])],
+        ["validate", "--replicates", "3", "--out", str(out["validate"])],
+        ["calibrate", str(calibration / "calibration.toml"), "--workers", "1", "--out", str(out["calibrate"]),
+         "--parameters-out", str(calibration / "chosen.csv")],  # never the shipped parameter file
+    ]
+    for command in commands:
+        assert main(command) == 0, command
+    return out
+
+
+def _digests(record: dict) -> list[str]:
+    """The sha256 digests a reader needs to identify the inputs of a folder."""
+    kind = record["kind"]
+    if kind == "run":
+        return [record["scenario"]["sha256"]]
+    if kind == "compare":
+        return [s["sha256"] for s in record["scenarios"]]
+    if kind == "batch":
+        return [record["experiment_sha256"], *[s["sha256"] for s in record["scenarios"]]]
+    if kind == "validate":
+        return [record["scenario_sha256"]]
+    return [record["calibration_sha256"], record["scenario_sha256"]]
+
+
+def _assert_self_contained(page: str) -> None:
+    for external in ('src="http', "src='http", 'href="http', "<script src", "<link", "url("):
+        assert external not in page, external
+    assert all(src.startswith("data:") for src in re.findall(r'src="([^"]*)"', page))
+
+
+@pytest.mark.parametrize("kind", list(FIGURES))
+def test_a_report_of_each_kind(folders, kind):
+    folder = folders[kind]
+    out = write_report(folder)
+    assert out == folder / "report.html" and out.is_file()
+    assert not list(folder.glob(".report.html.*"))  # written atomically, nothing left over
+    page = out.read_text(encoding="utf-8")
+    record = json.loads((folder / "manifest.json").read_text())
+    for heading in HEADINGS:
+        assert f"<h2>{heading}</h2>" in page, heading
+    for digest in _digests(record):
+        assert digest in page
+    assert record["git_commit"] in page
+    assert page.count(PNG) == FIGURES[kind]
+    assert page.count("<figcaption>") == FIGURES[kind]
+    assert "<table" in page
+    _assert_self_contained(page)
+
+
+def test_the_report_of_an_analysis_folder_describes_its_batch(folders, tmp_path):
+    page = write_report(folders["batch"] / "analysis", tmp_path / "analysis.html").read_text(encoding="utf-8")
+    assert "casim batch: tiny_report" in page and page.count(PNG) == 1
+    for table in ("Outcomes", "Most influential parameters", "Scenario differences", "Scenario discovery"):
+        assert f"<h3>{table}" in page, table
+
+
+def test_validation_status_from_a_validation_run_of_the_same_commit(folders, monkeypatch):
+    monkeypatch.setattr(sim.report, "VALIDATION_DIR", folders["validate"])
+    page = write_report(folders["run"]).read_text(encoding="utf-8")
+    assert "Validation run of the same commit" in page and "patterns reproduced" in page
+    monkeypatch.setattr(sim.report, "VALIDATION_DIR", folders["run"] / "nowhere")
+    page = write_report(folders["run"]).read_text(encoding="utf-8")
+    assert "No validation run for this commit" in page and "casim validate" in page
+
+
+def test_a_folder_made_by_another_commit_is_flagged(folders, tmp_path, monkeypatch):
+    monkeypatch.setattr(sim.report, "VALIDATION_DIR", folders["validate"])  # made by this commit, not by 0123abcd
+    copy = shutil.copytree(folders["run"], tmp_path / "old")
+    record = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**record, "git_commit": "0123abcd"}))
+    page = write_report(copy).read_text(encoding="utf-8")
+    assert "made by commit <code>0123abcd</code>" in page and str(git_commit()) in page
+    assert "No validation run for this commit" in page
+
+
+def test_a_folder_that_is_not_a_results_folder_is_one_line(tmp_path):
+    with pytest.raises(InputError, match="no manifest.json") as error:
+        write_report(tmp_path)
+    assert "\n" not in str(error.value)
+    (tmp_path / "manifest.json").write_text(json.dumps({"kind": "dance"}))
+    with pytest.raises(InputError, match="unknown kind 'dance'") as error:
+        write_report(tmp_path)
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "report.html").exists()
