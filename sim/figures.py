@@ -682,7 +682,7 @@ def plot_posterior(prior: pd.DataFrame, posterior: pd.DataFrame, chosen: dict[st
     n = max(len(names), 1)
     columns = min(n, 4 if n <= 8 else 6 if n <= 30 else 8)
     rows = -(-n // columns)
-    fig = _new_figure(figsize=(2.3 * columns, 1.75 * rows + 1.3))
+    fig = _new_figure(figsize=(max(2.3 * columns, 7.5), 1.75 * rows + 1.3))  # room for title and legend
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
     prior_colour, posterior_colour, chosen_colour = "0.78", "#0072B2", "#D55E00"
     for k, (ax, name) in enumerate(zip(axes, names)):
