@@ -9,6 +9,7 @@ import pytest
 
 from sim.calibration import CalibrationError, load_calibration
 from sim.cli import main
+from sim.parameters import calibration_record
 
 PATTERNS = """
 calibration_cutoff = 1996
@@ -134,7 +135,11 @@ def test_validate_end_to_end(tmp_path, capsys):
     table = pd.read_csv(out / "validation.csv")
     assert len(table) >= 20 and (table["replicates"] == 6).all()
     assert table["pass_rate"].between(0, 1).all()
-    assert set(table["sample"]) == {"in-sample", "out-of-sample"}
+    used = calibration_record().get("patterns_used")
+    if used is not None:  # in-sample: the patterns the shipped calibration was fitted to
+        assert list(table["sample"] == "in-sample") == [p in used for p in table["pattern"]]
+    else:  # uncalibrated: in-sample up to the patterns file's cut-off
+        assert set(table["sample"]) == {"in-sample", "out-of-sample"}
     assert table.loc[table["opening"], "counterfactual_pass_rate"].notna().all()
     for figure in ("hindcast.png", "hindcast.svg", "patterns.png", "patterns.svg"):
         assert (out / "figures" / figure).stat().st_size > 0
@@ -151,3 +156,12 @@ def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
     assert main(["validate", "--patterns", str(bad), "--out", str(tmp_path / "v")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize("name", ["calibration.toml", "calibration_to_2016.toml"])
+def test_the_shipped_calibrations_load(name):
+    from sim.experiment import EXPERIMENT_DIR
+
+    calibration, patterns, _ = load_calibration(EXPERIMENT_DIR / name)
+    assert len(calibration.priors) == 43 and calibration.accept < calibration.draws
+    assert len(patterns.patterns) >= 20

@@ -16,7 +16,7 @@ from sim.inputs import InputError
 from sim.scenario import Scenario
 
 # Files in experiments/ that are not batch experiments (inputs of other commands).
-NOT_EXPERIMENTS = {"patterns.toml", "calibration.toml"}
+NOT_EXPERIMENTS = {"patterns.toml", "calibration.toml", "calibration_to_2016.toml"}
 SHIPPED = sorted(path.name for path in EXPERIMENT_DIR.glob("*.toml") if path.name not in NOT_EXPERIMENTS)
 
 HEAD = 'name = "bad"\nscenarios = ["baseline"]\n'
