@@ -1,4 +1,4 @@
-"""The ``casim`` command line: ``run``, ``compare``, ``batch``, ``analyze``, ``validate``, ``calibrate``, ``report``."""
+"""The ``casim`` command line: run, compare, batch, analyze, validate, calibrate, report and app."""
 
 from __future__ import annotations
 
@@ -173,6 +173,15 @@ def command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_app(args: argparse.Namespace) -> int:
+    try:
+        from sim.app import launch
+    except ImportError as error:
+        print(f"casim: error: the explorer needs the app extra ({error}); pip install 'casim[app]'", file=sys.stderr)
+        return 2
+    return launch(host=args.host, port=args.port, open_browser=args.open)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -214,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "validate or calibrate")
     report_parser.add_argument("--out", metavar="FILE", help="HTML file to write (default: DIR/report.html)")
     report_parser.set_defaults(handler=command_report)
+    app_parser = commands.add_parser("app", help="the interactive explorer in the browser (Mesa SolaraViz)")
+    app_parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    app_parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    app_parser.add_argument("--open", action="store_true", help="open it in the default browser")
+    app_parser.set_defaults(handler=command_app)
     validate_parser.set_defaults(handler=command_validate)
     calibrate_parser.set_defaults(handler=command_calibrate)
     run_parser.set_defaults(handler=command_run)
