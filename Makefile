@@ -26,6 +26,7 @@ demo: setup
 	@echo "Open results/baseline/figures/index.png first."
 
 test: setup
+	-bash .ci/install-browser  # Chromium for tests/test_app.py; where it cannot be had, that test skips and says why
 	$(BIN)/python -m pytest
 
 bench: setup

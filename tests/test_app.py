@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -166,7 +167,7 @@ def _chromium() -> tuple[str | None, str]:
         path = shutil.which(name) if name else None
         if path:
             return path, ""
-    note = ROOT / ".ci" / ".browser-missing"
+    note = Path(tempfile.gettempdir()) / "casim-browser-missing.txt"  # written by .ci/install-browser
     why = note.read_text(encoding="utf-8").strip() if note.is_file() else "no chromium on PATH (run .ci/install-browser)"
     return None, why
 

@@ -125,12 +125,12 @@ def test_the_shipped_patterns_cover_every_blocking_factor():
 
 @pytest.mark.parametrize("body, field", [
     ('[[patterns]]\nid = "x"\nfactor = "weather"\n', "patterns[0].factor"),
-    ('[[patterns]]\nid = "x"\nfactor = "water"\nstatement = "s"\nvariable = "region.nope"\nkind = "below"\n'
-     'window = [2000, 2001]\nvalue = 1\nsource = "s"\n', "patterns[0].variable"),
-    ('[[patterns]]\nid = "x"\nfactor = "water"\nstatement = "s"\nvariable = "region.trust"\nkind = "rises"\n'
-     'window = [2000, 2001]\nsource = "s"\n', "needs reference"),
-    ('[[patterns]]\nid = "x"\nfactor = "water"\nstatement = "s"\nvariable = "region.trust"\nkind = "below"\n'
-     'window = [2000, 2001]\nvalue = 1\nsource = "s"\ncolour = "red"\n', "patterns[0].colour: unknown key"),
+    (('[[patterns]]\nid = "x"\nfactor = "water"\nstatement = "s"\nvariable = "region.nope"\nkind = "below"\n'
+     'window = [2000, 2001]\nvalue = 1\nsource = "s"\n'), "patterns[0].variable"),
+    (('[[patterns]]\nid = "x"\nfactor = "water"\nstatement = "s"\nvariable = "region.trust"\nkind = "rises"\n'
+     'window = [2000, 2001]\nsource = "s"\n'), "needs reference"),
+    (('[[patterns]]\nid = "x"\nfactor = "water"\nstatement = "s"\nvariable = "region.trust"\nkind = "below"\n'
+     'window = [2000, 2001]\nvalue = 1\nsource = "s"\ncolour = "red"\n'), "patterns[0].colour: unknown key"),
 ])
 def test_a_bad_patterns_file_is_one_line_naming_the_field(tmp_path, body, field):
     path = tmp_path / "patterns.toml"
