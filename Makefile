@@ -21,9 +21,12 @@ demo: setup
 	$(BIN)/casim run scenarios/baseline.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/no_opening_2016.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml
+	$(BIN)/casim validate
+	$(BIN)/casim report results/baseline
+	$(BIN)/casim report results/validation
 	@echo
-	@echo "Results are in results/: baseline/, compare_baseline_vs_no_opening_2016/, compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/"
-	@echo "Open results/baseline/figures/index.png first."
+	@echo "Results are in results/: baseline/, validation/, compare_baseline_vs_no_opening_2016/, compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/"
+	@echo "Open results/baseline/report.html first (any browser, offline); the explorer: $(BIN)/casim app"
 
 test: setup
 	-bash .ci/install-browser  # Chromium for tests/test_app.py; where it cannot be had, that test skips and says why
