@@ -96,10 +96,10 @@ def test_incidents_grow_disputes_between_closed_leaders(params):
 
 
 @settings(max_examples=50, deadline=None)
-@given(willingness=rows, extra=rows)
-def test_summit_chance_increasing_in_willingness(params, willingness, extra):
-    low = institutions.summit_chance(willingness, params)
-    high = institutions.summit_chance(np.clip(willingness + extra, 0.0, 1.0), params)
+@given(support=rows, extra=rows)
+def test_summit_chance_increasing_in_support(params, support, extra):
+    low = institutions.summit_chance(support, params)
+    high = institutions.summit_chance(np.clip(support + extra, 0.0, 1.0), params)
     assert np.all(high >= low)
     assert np.all((low >= 0.0) & (low <= 1.0))
     assert low.shape == (R,)

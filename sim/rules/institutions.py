@@ -32,12 +32,14 @@ def support(willingness: np.ndarray, outside_pull: np.ndarray, neutrality: np.nd
     return np.clip(willingness - outside_pull, 0.0, 1.0) * (1.0 - neutrality[None, :])
 
 
-def summit_chance(willingness: np.ndarray, params: Parameters) -> np.ndarray:
-    """Chance of a heads-of-state meeting this year, logistic in mean willingness (R,).
+def summit_chance(state_support: np.ndarray, params: Parameters) -> np.ndarray:
+    """Chance of a heads-of-state meeting of the five this year, logistic in mean support (R,).
 
-    Consultative meetings need no common market, so outside blocs do not hold them back.
+    Support, not bare willingness to meet: while outside blocs duplicate the regional format
+    the leaders meet within those blocs instead ("from then on integration ran only within
+    the Eurasian space", Usenov 2024), and a neutral state stays away.
     """
-    mean = willingness.mean(axis=1)
+    mean = state_support.mean(axis=1)
     return 1.0 / (1.0 + np.exp(-params.summit_steepness * (mean - params.summit_threshold)))
 
 
