@@ -53,6 +53,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "delimited_share": ("Delimited border", "share of length, 0-1"),
     "trade_flow": ("Bilateral trade", "$ million per year"),
     "border_queues": ("Trade lost to border queues", "share of trade, 0-1"),
+    "border_side_difference": ("First state's side less the second's", "openness, -1 to 1"),
     "summit": ("Heads-of-state summit held", "share of replicates"),
     "support": ("Support for a Central-Asia-only body", "0-1"),
 }

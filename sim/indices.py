@@ -23,8 +23,8 @@ _SHARED = ("institutional", "trade_share", "border_openness", "water_energy_coop
 VARIABLES = {
     "region": (*_SHARED, "summit", "political", "integration_index"),
     "country": (*_SHARED, "gdp", "support", "political", "integration_index"),
-    "dyad": ("trade_flow", "trust", "border_openness", "border_queues", "delimited_share", "conflict_incidents",
-             "water_energy_coop"),
+    "dyad": ("trade_flow", "trust", "border_openness", "border_side_difference", "border_queues", "delimited_share",
+             "conflict_incidents", "water_energy_coop"),
 }
 
 _I = np.array([i for i, _ in UPPER_PAIRS])
@@ -114,6 +114,10 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "trade_flow": _dyads(world.trade_musd),
             "trust": _dyads(mutual_trust),
             "border_openness": np.where(not_adjacent, np.nan, _dyads(openness)),
+            # The first state's side less the second's (KGZ-UZB: KGZ's side less UZB's):
+            # who keeps a border closed.
+            "border_side_difference": np.where(not_adjacent, np.nan, _dyads(world.border_side - np.swapaxes(
+                world.border_side, 1, 2))),
             "border_queues": np.where(not_adjacent, np.nan, _dyads(economy.border_queues(world.securitisation,
                                                                                         world.trust, params))),
             "delimited_share": np.where(not_adjacent, np.nan, _dyads(world.delimited)),
