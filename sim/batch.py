@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -144,7 +144,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
 # ------------------------------------------------------------------------ executors
 
 
-def _run_in_process(chunks: list[Chunk], workers: int) -> Iterator[tuple[Chunk, ChunkResult]]:
+def _run_in_process(chunks: list[Chunk]) -> Iterator[tuple[Chunk, ChunkResult]]:
     for chunk in chunks:
         yield chunk, run_chunk(chunk)
 
@@ -212,7 +212,7 @@ class BatchReport:
     chunks: int
     skipped_chunks: int
     wall_time_s: float
-    runs_per_s: float = field(default=0.0)
+    runs_per_s: float
 
 
 def _check_same_experiment(out: Path, identity: dict) -> None:
@@ -311,7 +311,7 @@ def run_batch(
     elif workers > 1 and len(todo) > 1:
         results = _run_local(todo, min(workers, len(todo)))
     else:
-        results = _run_in_process(todo, workers)
+        results = _run_in_process(todo)
     with tqdm(total=total_runs, initial=done_runs, unit="run", desc=experiment.name, disable=not progress,
               file=sys.stderr, mininterval=0.5) as bar:
         for chunk, result in results:

@@ -40,10 +40,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.batch import read_runs, run_batch
-from sim.experiment import PATTERN_PREFIX, Design, Experiment, check_ranges, float_ranges, scenario_paths
+from sim.experiment import PATTERN_PREFIX, Design, Experiment, ParameterRanges, scenario_paths
 from sim.inputs import InputError, Strict, read_toml, validation_line
 from sim.output import git_commit, manifest, write_csv, write_json
 from sim.parameters import CALIBRATED
@@ -78,17 +78,7 @@ class Calibration(Strict):
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     chunk_runs: int = Field(default=2000, ge=1, le=100_000)
     refine: Refine = Field(default_factory=Refine)
-    priors: dict[str, list[float]] = Field(min_length=1)
-
-    @field_validator("priors", mode="before")
-    @classmethod
-    def _numbers(cls, values):
-        return float_ranges(values)
-
-    @field_validator("priors")
-    @classmethod
-    def _known_ranges(cls, values: dict[str, list[float]]) -> dict[str, list[float]]:
-        return check_ranges(values)
+    priors: ParameterRanges = Field(min_length=1)
 
     @model_validator(mode="after")
     def _sizes(self) -> Calibration:

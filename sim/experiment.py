@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from sim.inputs import InputError, Strict, read_toml, validation_line
 from sim.outcomes import VariableRef
@@ -109,7 +109,7 @@ class Analysis(Strict):
     discover: list[Discovery] = Field(default_factory=list)
 
 
-def float_ranges(values):
+def _float_ranges(values):
     """TOML integers are fine where a float is expected in ``{name: [low, high]}``."""
     if isinstance(values, dict):
         return {name: [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in bounds]
@@ -117,7 +117,7 @@ def float_ranges(values):
     return values
 
 
-def check_ranges(values: dict[str, list[float]]) -> dict[str, list[float]]:
+def _check_ranges(values: dict[str, list[float]]) -> dict[str, list[float]]:
     """Parameter ranges ``{name: [low, high]}``: known names, low < high, inside the documented range."""
     specs = parameter_specs()
     for name, bounds in values.items():
@@ -131,6 +131,10 @@ def check_ranges(values: dict[str, list[float]]) -> dict[str, list[float]]:
     return values
 
 
+# Parameter ranges by name, as experiments and calibrations give them.
+ParameterRanges = Annotated[dict[str, list[float]], BeforeValidator(_float_ranges), AfterValidator(_check_ranges)]
+
+
 class Experiment(Strict):
     """A validated experiment."""
 
@@ -141,21 +145,11 @@ class Experiment(Strict):
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     chunk_runs: int = Field(default=1000, ge=1, le=100_000)
     design: Design = Field(default_factory=Design)
-    parameters: dict[str, list[float]] = Field(default_factory=dict)
+    parameters: ParameterRanges = Field(default_factory=dict)
     outcomes: dict[str, Summary] = Field(default_factory=dict)
     series: list[str] = Field(default_factory=list)
     patterns: str | None = None
     analysis: Analysis = Field(default_factory=Analysis)
-
-    @field_validator("parameters", mode="before")
-    @classmethod
-    def _numbers(cls, values):
-        return float_ranges(values)
-
-    @field_validator("parameters")
-    @classmethod
-    def _known_ranges(cls, values: dict[str, list[float]]) -> dict[str, list[float]]:
-        return check_ranges(values)
 
     @field_validator("series")
     @classmethod

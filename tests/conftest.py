@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -150,3 +151,115 @@ def write_toml(tmp_path):
 def baseline_like():
     """``baseline_like(name, end_year, **settings)``: the trimmed baseline as a dict."""
     return trimmed_baseline
+
+
+# ------------------------------------------------------------------ tiny batches and calibrations
+
+TINY_PATTERNS = """
+calibration_cutoff = 1996
+
+[[patterns]]
+id = "trust_falls"
+factor = "leaders_trust"
+statement = "trust falls in the 1990s"
+variable = "region.trust"
+kind = "falls"
+window = [1994, 1996]
+reference = [1991, 1992]
+tolerance = 0.01
+source = "hand-made for the test"
+
+[[patterns]]
+id = "barter_deals"
+factor = "water"
+statement = "fuel-for-water deals in the mid-1990s"
+variable = "region.water_energy_coop"
+kind = "above"
+window = [1994, 1996]
+value = 0.3
+source = "hand-made for the test"
+
+[[patterns]]
+id = "late_borders_open"
+factor = "territory"
+statement = "borders open at the end"
+variable = "region.border_openness"
+kind = "above"
+window = [1999, 2000]
+value = 0.5
+source = "hand-made for the test"
+"""
+
+
+def write_tiny_batch(folder: Path, name: str, *, samples: int, chunk_runs: int) -> Path:
+    """A Morris batch over two scenarios to 2030 (the baseline, and one with high tariffs and
+    queues), 2 replicates, keeping the 2030 index, its series and a PRIM question.
+
+    Returns:
+        The experiment file, ``folder / "exp.toml"``.
+    """
+    (folder / "short.toml").write_text('extends = "baseline"\nname = "short"\nend_year = 2030\n')
+    (folder / "closed.toml").write_text('extends = "short.toml"\nname = "closed"\n'
+                                        'parameters = { tariff_equivalent = 0.9, queue_friction = 0.9 }\n')
+    path = folder / "exp.toml"
+    path.write_text(f"""
+name = "{name}"
+scenarios = ["short.toml", "closed.toml"]
+replicates = 2
+seed = 3
+chunk_runs = {chunk_runs}
+series = ["region.integration_index"]
+
+[design]
+method = "morris"
+samples = {samples}
+
+[parameters]
+trust_learning_rate = [0.1, 0.5]
+border_open_bias = [0.0, 0.6]
+
+[outcomes]
+index_2030 = {{ variable = "region.integration_index", year = 2030 }}
+
+[[analysis.discover]]
+outcome = "index_2030"
+below = 0.4
+""")
+    return path
+
+
+def write_tiny_calibration(folder: Path, *, draws: int, accept: int, chunk_runs: int, refine_replicates: int,
+                           priors: dict[str, tuple[float, float]]) -> Path:
+    """A calibration of a scenario to 2000 against :data:`TINY_PATTERNS` (two in-sample, one
+    out-of-sample), 2 replicates per draw, two refined candidates.
+
+    Returns:
+        The calibration file, ``folder / "calibration.toml"``.
+    """
+    (folder / "short.toml").write_text('name = "short"\nextends = "baseline"\nend_year = 2000\n')
+    (folder / "patterns.toml").write_text(TINY_PATTERNS)
+    path = folder / "calibration.toml"
+    path.write_text(f"""
+name = "tiny"
+scenario = "short.toml"
+patterns = "patterns.toml"
+draws = {draws}
+replicates = 2
+accept = {accept}
+seed = 11
+chunk_runs = {chunk_runs}
+
+[refine]
+candidates = 2
+replicates = {refine_replicates}
+
+[priors]
+""" + "".join(f"{name} = [{low}, {high}]\n" for name, (low, high) in priors.items()))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_inputs():
+    """``tiny_inputs.batch(folder, name, ...)`` and ``tiny_inputs.calibration(folder, ...)``
+    write the small input files the batch, analysis, calibration and report tests share."""
+    return SimpleNamespace(batch=write_tiny_batch, calibration=write_tiny_calibration)

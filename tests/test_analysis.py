@@ -76,35 +76,10 @@ def test_prim_finds_the_box_of_the_condition():
 
 
 @pytest.fixture(scope="module")
-def finished_batch(tmp_path_factory):
+def finished_batch(tmp_path_factory, tiny_inputs):
     folder = tmp_path_factory.mktemp("batch")
-    (folder / "short.toml").write_text('extends = "baseline"\nname = "short"\nend_year = 2030\n')
-    (folder / "closed.toml").write_text('extends = "short.toml"\nname = "closed"\n'
-                                        'parameters = { tariff_equivalent = 0.9, queue_friction = 0.9 }\n')
-    (folder / "exp.toml").write_text("""
-name = "tiny_morris"
-scenarios = ["short.toml", "closed.toml"]
-replicates = 2
-seed = 3
-chunk_runs = 20
-series = ["region.integration_index"]
-
-[design]
-method = "morris"
-samples = 4
-
-[parameters]
-trust_learning_rate = [0.1, 0.5]
-border_open_bias = [0.0, 0.6]
-
-[outcomes]
-index_2030 = { variable = "region.integration_index", year = 2030 }
-
-[[analysis.discover]]
-outcome = "index_2030"
-below = 0.4
-""")
-    assert main(["batch", str(folder / "exp.toml"), "--out", str(folder / "out"), "--workers", "1"]) == 0
+    experiment = tiny_inputs.batch(folder, "tiny_morris", samples=4, chunk_runs=20)
+    assert main(["batch", str(experiment), "--out", str(folder / "out"), "--workers", "1"]) == 0
     return folder / "out"
 
 

@@ -11,66 +11,11 @@ from sim.calibration import CalibrationError, load_calibration
 from sim.cli import main
 from sim.parameters import calibration_record
 
-PATTERNS = """
-calibration_cutoff = 1996
-
-[[patterns]]
-id = "trust_falls"
-factor = "leaders_trust"
-statement = "trust falls in the 1990s"
-variable = "region.trust"
-kind = "falls"
-window = [1994, 1996]
-reference = [1991, 1992]
-tolerance = 0.01
-source = "hand-made for the test"
-
-[[patterns]]
-id = "barter_deals"
-factor = "water"
-statement = "fuel-for-water deals in the mid-1990s"
-variable = "region.water_energy_coop"
-kind = "above"
-window = [1994, 1996]
-value = 0.3
-source = "hand-made for the test"
-
-[[patterns]]
-id = "late_borders_open"
-factor = "territory"
-statement = "borders open at the end"
-variable = "region.border_openness"
-kind = "above"
-window = [1999, 2000]
-value = 0.5
-source = "hand-made for the test"
-"""
-
-CALIBRATION = """
-name = "tiny"
-scenario = "short.toml"
-patterns = "patterns.toml"
-draws = 24
-replicates = 2
-accept = 6
-seed = 11
-chunk_runs = 12
-
-[refine]
-candidates = 2
-replicates = 3
-
-[priors]
-trust_learning_rate = [0.1, 0.5]
-deal_threshold = [0.4, 0.9]
-"""
-
 
 @pytest.fixture
-def tiny(tmp_path):
-    (tmp_path / "short.toml").write_text('name = "short"\nextends = "baseline"\nend_year = 2000\n')
-    (tmp_path / "patterns.toml").write_text(PATTERNS)
-    (tmp_path / "calibration.toml").write_text(CALIBRATION)
+def tiny(tmp_path, tiny_inputs):
+    tiny_inputs.calibration(tmp_path, draws=24, accept=6, chunk_runs=12, refine_replicates=3,
+                            priors={"trust_learning_rate": (0.1, 0.5), "deal_threshold": (0.4, 0.9)})
     return tmp_path
 
 
@@ -120,7 +65,7 @@ def test_an_interrupted_calibration_keeps_its_finished_chunks(tiny, capsys):
 
 def test_a_bad_calibration_file_is_one_line_and_writes_nothing(tiny, capsys):
     path = tiny / "calibration.toml"
-    path.write_text(CALIBRATION.replace("accept = 6", "accept = 60"))
+    path.write_text(path.read_text().replace("accept = 6", "accept = 60"))
     with pytest.raises(CalibrationError, match="accept = 60 is more than draws = 24"):
         load_calibration(path)
     assert main(["calibrate", str(path), "--out", str(tiny / "out")]) == 2

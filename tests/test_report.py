@@ -14,87 +14,26 @@ from sim.inputs import InputError
 from sim.output import git_commit
 from sim.report import write_report
 
-EXPERIMENT = """
-name = "tiny_report"
-scenarios = ["short.toml", "closed.toml"]
-replicates = 2
-seed = 3
-chunk_runs = 24
-series = ["region.integration_index"]
-
-[design]
-method = "morris"
-samples = 2
-
-[parameters]
-trust_learning_rate = [0.1, 0.5]
-border_open_bias = [0.0, 0.6]
-
-[outcomes]
-index_2030 = { variable = "region.integration_index", year = 2030 }
-
-[[analysis.discover]]
-outcome = "index_2030"
-below = 0.4
-"""
-
-PATTERNS = """
-calibration_cutoff = 1996
-
-[[patterns]]
-id = "trust_falls"
-factor = "leaders_trust"
-statement = "trust falls in the 1990s"
-variable = "region.trust"
-kind = "falls"
-window = [1994, 1996]
-reference = [1991, 1992]
-tolerance = 0.01
-source = "hand-made for the test"
-"""
-
-CALIBRATION = """
-name = "tiny"
-scenario = "short.toml"
-patterns = "patterns.toml"
-draws = 8
-replicates = 2
-accept = 3
-seed = 11
-chunk_runs = 16
-
-[refine]
-candidates = 2
-replicates = 2
-
-[priors]
-trust_learning_rate = [0.1, 0.5]
-"""
-
 HEADINGS = ("What was run", "Key figures", "Headline numbers", "Validation status of this model version")
 FIGURES = {"run": 4, "compare": 2, "batch": 1, "validate": 2, "calibrate": 2}
 PNG = '<img src="data:image/png;base64,'
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory) -> dict:
+def folders(tmp_path_factory, tiny_inputs) -> dict:
     """Small real results folders of every kind, written by the command line."""
     root = tmp_path_factory.mktemp("report")
-    (root / "short.toml").write_text('extends = "baseline"\nname = "short"\nend_year = 2030\n')
-    (root / "closed.toml").write_text('extends = "short.toml"\nname = "closed"\n'
-                                      'parameters = { tariff_equivalent = 0.9, queue_friction = 0.9 }\n')
-    (root / "exp.toml").write_text(EXPERIMENT)
+    experiment = tiny_inputs.batch(root, "tiny_report", samples=2, chunk_runs=24)
     calibration = root / "calibration"
     calibration.mkdir()
-    (calibration / "short.toml").write_text('extends = "baseline"\nname = "short"\nend_year = 2000\n')
-    (calibration / "patterns.toml").write_text(PATTERNS)
-    (calibration / "calibration.toml").write_text(CALIBRATION)
+    tiny_inputs.calibration(calibration, draws=8, accept=3, chunk_runs=16, refine_replicates=2,
+                            priors={"trust_learning_rate": (0.1, 0.5)})
     out = {kind: root / kind for kind in FIGURES}
     commands = [
         ["run", str(root / "short.toml"), "--replicates", "3", "--out", str(out["run"])],
         ["compare", str(root / "short.toml"), str(root / "closed.toml"), "--replicates", "3", "--out",
          str(out["compare"])],
-        ["batch", str(root / "exp.toml"), "--workers", "1", "--out", str(out["batch"])],
+        ["batch", str(experiment), "--workers", "1", "--out", str(out["batch"])],
         ["analyze", str(out["batch"])],
         ["validate", "--replicates", "3", "--out", str(out["validate"])],
         ["calibrate", str(calibration / "calibration.toml"), "--workers", "1", "--out", str(out["calibrate"]),
