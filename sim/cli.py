@@ -125,15 +125,16 @@ def command_analyze(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from sim.validation import format_table, headline, validate, write_validation
+    from sim.validation import REPLICATES, SEED, format_table, headline, validate, write_validation
 
     if args.replicates is not None and args.replicates < 1:
         print("casim: error: --replicates: give at least 1", file=sys.stderr)
         return 2
     patterns_file = args.patterns or PATTERNS_FILE
     load_patterns(patterns_file)  # a bad file fails here, before anything runs
-    report = validate(args.scenario, replicates=args.replicates or 100, seed=args.seed if args.seed is not None
-                      else 20240611, patterns_file=patterns_file, parameters_file=args.parameters)
+    report = validate(args.scenario, replicates=args.replicates or REPLICATES,
+                      seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
+                      parameters_file=args.parameters)
     out = Path(args.out) if args.out else RESULTS / "validation"
     write_validation(report, out, patterns_file)
     print(format_table(report.table))

@@ -32,7 +32,7 @@ from sim.inputs import InputError, Strict, read_toml, validation_line
 from sim.outcomes import VariableRef
 
 PATTERNS_FILE = Path(__file__).resolve().parent.parent / "experiments" / "patterns.toml"
-FACTORS = ("water", "territory", "economy", "leaders_trust", "institutions", "integration")
+Factor = Literal["water", "territory", "economy", "leaders_trust", "institutions", "integration"]
 
 
 class PatternError(InputError):
@@ -43,7 +43,7 @@ class Pattern(Strict):
     """One checkable statement of the narrative."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
-    factor: Literal["water", "territory", "economy", "leaders_trust", "institutions", "integration"]
+    factor: Factor
     statement: str = Field(min_length=1)
     variable: str
     kind: Literal["below", "above", "rises", "falls", "peak"]

@@ -25,6 +25,8 @@ from sim.scenario import load_scenario
 
 PASS_LEVEL = 0.8
 OPENING_TAG = "opening"
+REPLICATES = 100
+SEED = 20240611  # the baseline scenario's seed
 
 
 @dataclass
@@ -68,7 +70,7 @@ def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
     return {"patterns": int(rows.sum()), "reproduced": int((chosen[column] >= PASS_LEVEL).sum())}
 
 
-def validate(scenario: str = "baseline", replicates: int = 100, seed: int = 20240611,
+def validate(scenario: str = "baseline", replicates: int = REPLICATES, seed: int = SEED,
              patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True,
              parameters_file: str | Path | None = None) -> ValidationReport:
     """Check every pattern in ``replicates`` replicates of the scenario and its counterfactual.
