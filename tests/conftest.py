@@ -70,7 +70,8 @@ def trimmed_baseline(name: str, end_year: int, *, uzb_2016_disposition: bool = T
         if change["year"] > end_year:
             continue
         change = dict(change)
-        if change["year"] == 2016 and change["country"] == "UZB" and not uzb_2016_disposition:
+        # The 2016 change in UZB (first full year 2017 in the baseline).
+        if change["country"] == "UZB" and change["year"] >= 2016 and not uzb_2016_disposition:
             change.pop("disposition", None)
         changes.append(change)
     raw["leader_changes"] = changes

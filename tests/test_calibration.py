@@ -108,5 +108,5 @@ def test_the_shipped_calibrations_load(name):
     from sim.experiment import EXPERIMENT_DIR
 
     calibration, patterns, _ = load_calibration(EXPERIMENT_DIR / name)
-    assert len(calibration.priors) == 43 and calibration.accept < calibration.draws
+    assert len(calibration.priors) == 44 and calibration.accept < calibration.draws
     assert len(patterns.patterns) >= 20

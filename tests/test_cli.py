@@ -189,7 +189,7 @@ def test_comparison_has_decade_rows_and_consistent_intervals(compare_output):
 def test_comparison_is_paired_by_seed(compare_output):
     _, out, _ = compare_output
     comparison = pd.read_csv(out / "comparison.csv").set_index("decade")
-    # The two scenarios are the same until 2016: common random numbers give zero difference.
+    # The two scenarios are the same until UZB's new leader: common random numbers give zero difference.
     for decade in ("1991-2000", "2001-2010"):
         assert comparison.loc[decade, "mean_difference"] == 0.0
         assert comparison.loc[decade, "share_b_higher"] == 0.0

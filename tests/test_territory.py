@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim.geography import STATES
+from sim.parameters import Parameters
 from sim.randomness import RandomStreams
 from sim.rules import subjective, territory
 
@@ -190,6 +191,29 @@ def test_closed_leader_closes_a_securitised_border(geo, params):
                                             geo, params)
     assert side[0, UZB, KGZ] < 0.2
 
+
+
+def test_a_heavier_leader_weight_lets_one_side_close_alone(geo):
+    """KGZ (0.55) and UZB (0.40) share one securitised border at low trust: with the leader's
+    weight at 1 both sides end up alike; with a heavy weight UZB's side shuts while KGZ's
+    stays clearly more open (the closure 'on Tashkent's initiative', Usenov 2024)."""
+    disposition = np.full(N, 0.5)
+    disposition[KGZ], disposition[UZB] = 0.55, 0.40
+    securitisation = geo.adjacent[None] * 0.3
+    trust = np.full((1, N, N), 0.3)
+    gaps = {}
+    for weight in (1.0, 4.5):
+        params = Parameters({"border_leader_weight": weight, "border_reciprocity": 0.3, "border_open_bias": 0.4,
+                             "border_steepness": 5.0})
+        side = geo.adjacent[None] * 1.0
+        for _ in range(20):
+            side = territory.border_side_choice(side, disposition, trust, securitisation, np.zeros((1, N, N)),
+                                                geo, params)
+        gaps[weight] = side[0, KGZ, UZB] - side[0, UZB, KGZ]
+        if weight > 1.0:
+            assert side[0, UZB, KGZ] < 0.1
+    assert gaps[4.5] > 0.3
+    assert gaps[4.5] > gaps[1.0] + 0.15
 
 # ---------------------------------------------------------------------- draw incidents
 

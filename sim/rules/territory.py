@@ -49,18 +49,19 @@ def border_side_choice(
     """How open each state keeps its side of each border next year (R, 5, 5).
 
     The wish to open starts from the inherited open regime (``border_open_bias``), grows
-    with the leader's disposition, trust in the neighbour and the trade at stake, and falls
-    with securitisation (raised by shocks and incidents), which a closed leader weighs more
-    heavily than an open one. Each side also answers the neighbour's regime in kind
-    (``border_reciprocity`` times how much more open the neighbour's side is than its own):
-    UZB's closure of 2010 was matched, and so was its opening after 2016 (Usenov 2024). The
-    regime moves toward a logistic response to that wish at ``border_adjust_rate``.
+    with the leader's disposition (weighted by ``border_leader_weight`` against trust's 1:
+    the KGZ-UZB border was closed 'on Tashkent's initiative', Usenov 2024), trust in the
+    neighbour and the trade at stake, and falls with securitisation (raised by shocks and
+    incidents), which a closed leader weighs more heavily than an open one. Each side also
+    answers the neighbour's regime in kind (``border_reciprocity`` times how much more open
+    the neighbour's side is than its own). The regime moves toward a logistic response to
+    that wish at ``border_adjust_rate``.
     """
     leader = disposition[None, :, None]
     wish = (
         per_dyad(params.border_open_bias)
         + per_dyad(params.border_reciprocity) * (np.swapaxes(border_side, 1, 2) - border_side)
-        + (leader - 0.5)
+        + per_dyad(params.border_leader_weight) * (leader - 0.5)
         + (trust - 0.5)
         + trade_dependence
         - per_dyad(params.border_threat_weight) * securitisation * 2.0 * (1.0 - leader)
