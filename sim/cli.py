@@ -132,9 +132,12 @@ def command_validate(args: argparse.Namespace) -> int:
         return 2
     patterns_file = args.patterns or PATTERNS_FILE
     load_patterns(patterns_file)  # a bad file fails here, before anything runs
-    report = validate(args.scenario, replicates=args.replicates or REPLICATES,
+    if args.parameters and args.posterior:
+        print("casim: error: --parameters and --posterior: give one of them", file=sys.stderr)
+        return 2
+    report = validate(args.scenario, replicates=args.replicates or (None if args.posterior else REPLICATES),
                       seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
-                      parameters_file=args.parameters)
+                      parameters_file=args.parameters, posterior_file=args.posterior)
     out = Path(args.out) if args.out else RESULTS / "validation"
     write_validation(report, out, patterns_file)
     print(format_table(report.table))
@@ -211,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate_parser.add_argument("--patterns", metavar="FILE", help="patterns file (default: experiments/patterns.toml)")
     validate_parser.add_argument("--parameters", metavar="FILE",
                                  help="parameter set from casim calibrate (default: the shipped calibration)")
+    validate_parser.add_argument("--posterior", metavar="FILE",
+                                 help="posterior.csv from casim calibrate: one run per accepted set (posterior "
+                                      "predictive check; --replicates N cycles through the sets)")
     validate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/validation/)")
     calibrate_parser = commands.add_parser("calibrate", help="ABC calibration of the parameters against the patterns")
     calibrate_parser.add_argument("calibration", help="calibration file, e.g. experiments/calibration.toml")

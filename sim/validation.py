@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.engine import simulate, to_frame
@@ -57,6 +58,29 @@ def read_parameter_set(path: str | Path) -> tuple[dict[str, float], dict]:
     return dict(zip(table["name"], table["value"].astype(float))), {"calibrated": True, "file": str(path), **record}
 
 
+def read_posterior(path: str | Path, runs: int | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """The posterior sample of ``casim calibrate`` (``posterior.csv``) as one parameter set per
+    run, and the calibration's provenance (its ``manifest.json`` beside the file).
+
+    Run k uses accepted set k modulo the sample size, so ``runs`` = the sample size (the
+    default) runs every accepted set once: a posterior predictive check that carries the
+    parameter uncertainty the patterns leave, not just one chosen set.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such posterior file; give the posterior.csv written by casim calibrate")
+    record_path = path.parent / "manifest.json"
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    table = pd.read_csv(path)
+    names = [n for n in table.columns if n not in ("point", "distance")]
+    if table.empty or not names:
+        raise InputError(f"{path}: no parameter sets; give the posterior.csv written by casim calibrate")
+    rows = np.arange(runs if runs is not None else len(table)) % len(table)
+    values = {name: table[name].to_numpy(dtype=float)[rows] for name in names}
+    return values, {"calibrated": True, "posterior_file": str(path), "posterior_sets": len(table),
+                    "patterns_used": record.get("patterns_used"), "calibration": record.get("calibration_file")}
+
+
 def sample_labels(patterns: PatternSet, record: dict) -> list[str]:
     """In-sample: the patterns the calibration behind the parameters used (without a
     calibration, those before the cut-off); the others are out-of-sample."""
@@ -70,21 +94,32 @@ def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
     return {"patterns": int(rows.sum()), "reproduced": int((chosen[column] >= PASS_LEVEL).sum())}
 
 
-def validate(scenario: str = "baseline", replicates: int = REPLICATES, seed: int = SEED,
+def validate(scenario: str = "baseline", replicates: int | None = REPLICATES, seed: int = SEED,
              patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True,
-             parameters_file: str | Path | None = None) -> ValidationReport:
+             parameters_file: str | Path | None = None, posterior_file: str | Path | None = None) -> ValidationReport:
     """Check every pattern in ``replicates`` replicates of the scenario and its counterfactual.
 
     Args:
+        replicates: runs of each scenario; with ``posterior_file``, None runs each accepted
+            set once.
         parameters_file: a parameter set from ``casim calibrate`` to use instead of the
             defaults (which are the shipped calibration, if there is one).
+        posterior_file: a posterior sample from ``casim calibrate``; run k uses accepted set
+            k (see :func:`read_posterior`). Not with ``parameters_file``.
 
     Returns:
         The pattern table (``score_table`` columns, plus ``counterfactual_pass_rate`` and
         ``opening``), a summary of counts by sample, and the tidy tables of the runs.
     """
     patterns = load_patterns(patterns_file)
-    params, record = read_parameter_set(parameters_file) if parameters_file else ({}, calibration_record())
+    if parameters_file and posterior_file:
+        raise InputError("give a parameter set or a posterior sample, not both")
+    if posterior_file:
+        params, record = read_posterior(posterior_file, replicates)
+        replicates = len(next(iter(params.values())))
+    else:
+        params, record = read_parameter_set(parameters_file) if parameters_file else ({}, calibration_record())
+        replicates = replicates or REPLICATES
     run, trajectory = _run(scenario, patterns, replicates, seed, params)
     table = score_table(patterns, check_all(patterns, trajectory), PASS_LEVEL)
     table["sample"] = sample_labels(patterns, record)
@@ -157,10 +192,13 @@ def format_table(table: pd.DataFrame) -> str:
 def headline(summary: dict) -> str:
     """Two or three lines of counts for the console and the README."""
     lines = []
+    posterior = summary["parameters"].get("posterior_sets")
+    runs = (f"{summary['replicates']} runs over {posterior} posterior sets" if posterior
+            else f"{summary['replicates']} replicates")
     for key, label in (("in_sample", "in-sample"), ("out_of_sample", "out-of-sample"), ("all", "all")):
         counts = summary[key]
         lines.append(f"{label}: {counts['reproduced']} of {counts['patterns']} patterns reproduced "
-                     f"(pass rate >= {summary['pass_level']:.0%} of {summary['replicates']} replicates)")
+                     f"(pass rate >= {summary['pass_level']:.0%} of {runs})")
     if "counterfactual" in summary:
         cf = summary["counterfactual"]
         lines.append(f"opening patterns: {cf['opening_patterns_in_scenario']['reproduced']} of "

@@ -9,7 +9,9 @@ import pytest
 
 from sim.calibration import CalibrationError, load_calibration
 from sim.cli import main
+from sim.inputs import InputError
 from sim.parameters import calibration_record
+from sim.validation import read_posterior
 
 
 @pytest.fixture
@@ -93,6 +95,43 @@ def test_validate_end_to_end(tmp_path, capsys):
     assert record["in_sample"]["patterns"] + record["out_of_sample"]["patterns"] == len(table)
     printed = capsys.readouterr().out
     assert "in-sample:" in printed and "out-of-sample:" in printed and "counterfactual" in printed
+
+
+def test_validate_runs_every_posterior_set_once(tiny, capsys):
+    out = tiny / "out"
+    _calibrate(tiny, out)
+    capsys.readouterr()
+    validation = tiny / "validation"
+    assert main(["validate", "--posterior", str(out / "posterior.csv"), "--patterns", str(tiny / "patterns.toml"),
+                 "--out", str(validation)]) == 0
+    table = pd.read_csv(validation / "validation.csv")
+    assert (table["replicates"] == 6).all()  # the 6 accepted sets, one run each
+    # In-sample: the patterns the calibration behind the posterior was fitted to.
+    assert dict(zip(table["pattern"], table["sample"])) == {
+        "trust_falls": "in-sample", "barter_deals": "in-sample", "late_borders_open": "out-of-sample"}
+    record = json.loads((validation / "manifest.json").read_text())
+    assert record["parameters"]["posterior_sets"] == 6
+    assert "6 runs over 6 posterior sets" in capsys.readouterr().out
+
+
+def test_read_posterior_cycles_through_the_accepted_sets(tiny):
+    out = tiny / "out"
+    _calibrate(tiny, out)
+    posterior = pd.read_csv(out / "posterior.csv")
+    values, record = read_posterior(out / "posterior.csv", runs=8)
+    assert set(values) == {"trust_learning_rate", "deal_threshold"}
+    rows = [0, 1, 2, 3, 4, 5, 0, 1]
+    assert list(values["deal_threshold"]) == list(posterior["deal_threshold"].iloc[rows])
+    assert record["patterns_used"] == ["trust_falls", "barter_deals"]
+
+
+def test_validate_takes_a_parameter_set_or_a_posterior_not_both(tmp_path, capsys):
+    out = tmp_path / "v"
+    assert main(["validate", "--parameters", "a.csv", "--posterior", "b.csv", "--out", str(out)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not out.exists()
+    with pytest.raises(InputError, match="no such posterior file"):
+        read_posterior(tmp_path / "missing.csv")
 
 
 def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
