@@ -40,11 +40,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from sim.batch import read_runs, run_batch
 from sim.experiment import PATTERN_PREFIX, Design, Experiment, ParameterRanges, scenario_paths
-from sim.inputs import InputError, Strict, read_toml, validation_line
+from sim.inputs import InputError, Strict, read_input
 from sim.output import git_commit, manifest, write_csv, write_json
 from sim.parameters import CALIBRATED
 from sim.patterns import PATTERNS_FILE, PatternSet, load_patterns
@@ -106,11 +106,7 @@ class Calibration(Strict):
 def load_calibration(path: str | Path) -> tuple[Calibration, PatternSet, Path]:
     """Load a calibration file and its patterns file (next to it, else the shipped one)."""
     path = Path(path)
-    raw = read_toml(path, "calibration", CalibrationError)
-    try:
-        calibration = Calibration.model_validate(raw)
-    except ValidationError as exc:
-        raise CalibrationError(validation_line(path, exc, Calibration)) from None
+    calibration = read_input(path, "calibration", Calibration, CalibrationError)
     beside = path.parent / calibration.patterns
     patterns_path = beside if beside.is_file() else PATTERNS_FILE.parent / calibration.patterns
     return calibration, load_patterns(patterns_path), patterns_path

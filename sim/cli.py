@@ -125,17 +125,14 @@ def command_analyze(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from sim.validation import REPLICATES, SEED, format_table, headline, validate, write_validation
+    from sim.validation import SEED, format_table, headline, validate, write_validation
 
     if args.replicates is not None and args.replicates < 1:
         print("casim: error: --replicates: give at least 1", file=sys.stderr)
         return 2
     patterns_file = args.patterns or PATTERNS_FILE
     load_patterns(patterns_file)  # a bad file fails here, before anything runs
-    if args.parameters and args.posterior:
-        print("casim: error: --parameters and --posterior: give one of them", file=sys.stderr)
-        return 2
-    report = validate(args.scenario, replicates=args.replicates or (None if args.posterior else REPLICATES),
+    report = validate(args.scenario, replicates=args.replicates,
                       seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
                       parameters_file=args.parameters, posterior_file=args.posterior)
     out = Path(args.out) if args.out else RESULTS / "validation"

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
-from sim.inputs import InputError, Strict, read_toml, validation_line
+from sim.inputs import InputError, Strict, read_input
 from sim.outcomes import VariableRef
 from sim.parameters import parameter_specs
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
@@ -227,11 +227,7 @@ def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
     from sim.patterns import load_patterns
 
     path = resolve_experiment(reference)
-    raw = read_toml(path, "experiment", ExperimentError)
-    try:
-        experiment = Experiment.model_validate(raw)
-    except ValidationError as exc:
-        raise ExperimentError(validation_line(path, exc, Experiment)) from None
+    experiment = read_input(path, "experiment", Experiment, ExperimentError)
     scenarios = [load_scenario(scenario_path) for scenario_path in scenario_paths(path, experiment)]
     names = [scenario.name for scenario in scenarios]
     if len(set(names)) != len(names):

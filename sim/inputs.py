@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -62,3 +63,15 @@ def read_toml(path: Path, kind: str, error: type[InputError] = InputError) -> di
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from None
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def read_input(path: Path, kind: str, model: type[Model], error: type[InputError] = InputError) -> Model:
+    """``path`` read as TOML and validated as ``model``; any problem raises ``error`` as one line."""
+    raw = read_toml(path, kind, error)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise error(validation_line(path, exc, model)) from None

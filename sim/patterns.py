@@ -25,10 +25,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.engine import Trajectory
-from sim.inputs import InputError, Strict, read_toml, validation_line
+from sim.inputs import InputError, Strict, read_input
 from sim.outcomes import VariableRef
 
 PATTERNS_FILE = Path(__file__).resolve().parent.parent / "experiments" / "patterns.toml"
@@ -157,11 +157,7 @@ class PatternSet(Strict):
 def load_patterns(path: str | Path = PATTERNS_FILE) -> PatternSet:
     """Load and validate a patterns file (default: ``experiments/patterns.toml``)."""
     path = Path(path)
-    raw = read_toml(path, "patterns", PatternError)
-    try:
-        return PatternSet.model_validate(raw)
-    except ValidationError as exc:
-        raise PatternError(validation_line(path, exc, PatternSet)) from None
+    return read_input(path, "patterns", PatternSet, PatternError)
 
 
 def check_all(patterns: PatternSet, trajectory: Trajectory) -> np.ndarray:

@@ -94,14 +94,14 @@ def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
     return {"patterns": int(rows.sum()), "reproduced": int((chosen[column] >= PASS_LEVEL).sum())}
 
 
-def validate(scenario: str = "baseline", replicates: int | None = REPLICATES, seed: int = SEED,
+def validate(scenario: str = "baseline", replicates: int | None = None, seed: int = SEED,
              patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True,
              parameters_file: str | Path | None = None, posterior_file: str | Path | None = None) -> ValidationReport:
     """Check every pattern in ``replicates`` replicates of the scenario and its counterfactual.
 
     Args:
-        replicates: runs of each scenario; with ``posterior_file``, None runs each accepted
-            set once.
+        replicates: runs of each scenario (default :data:`REPLICATES`; with
+            ``posterior_file``, one run per accepted set).
         parameters_file: a parameter set from ``casim calibrate`` to use instead of the
             defaults (which are the shipped calibration, if there is one).
         posterior_file: a posterior sample from ``casim calibrate``; run k uses accepted set
@@ -113,7 +113,7 @@ def validate(scenario: str = "baseline", replicates: int | None = REPLICATES, se
     """
     patterns = load_patterns(patterns_file)
     if parameters_file and posterior_file:
-        raise InputError("give a parameter set or a posterior sample, not both")
+        raise InputError("--parameters and --posterior: give a parameter set or a posterior sample, not both")
     if posterior_file:
         params, record = read_posterior(posterior_file, replicates)
         replicates = len(next(iter(params.values())))
