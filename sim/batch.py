@@ -36,7 +36,7 @@ from sim.experiment import (
     scenario_paths,
 )
 from sim.outcomes import VariableRef, window_mean
-from sim.output import git_commit, manifest, read_json, scenario_record, write_csv, write_json, write_table
+from sim.output import code_digest, git_commit, manifest, read_json, scenario_record, write_csv, write_json, write_table
 from sim.patterns import PatternSet, check_all, load_patterns
 from sim.randomness import replicate_seeds
 from sim.scenario import Scenario
@@ -221,7 +221,7 @@ def _check_same_experiment(out: Path, identity: dict) -> None:
         return
     recorded = read_json(previous)
     if {key: recorded.get(key) for key in identity} != identity:
-        raise ExperimentError(f"{out}: holds the results of a different experiment (or of changed scenarios or "
+        raise ExperimentError(f"{out}: holds the results of a different experiment (or of changed scenarios, patterns or "
                               "code); choose another --out or delete the folder")
 
 
@@ -269,7 +269,10 @@ def run_batch(
         "experiment_sha256": experiment.digest(),
         "scenario_sha256": {scenario.name: scenario.digest() for scenario in scenarios},
         "git_commit": git_commit(),  # other code, other results: never resume across commits
+        "code_sha256": code_digest(),  # nor across edits of a modified checkout
     }
+    if patterns is not None:  # the runs hold one pass column per pattern
+        identity["patterns_sha256"] = hashlib.sha256(patterns_path(path, experiment).read_bytes()).hexdigest()
     if explicit:
         identity["points_sha256"] = hashlib.sha256(points.to_csv().encode()).hexdigest()
     _check_same_experiment(out, identity)

@@ -10,7 +10,7 @@ import pytest
 from sim.calibration import CalibrationError, load_calibration
 from sim.cli import main
 from sim.inputs import InputError
-from sim.parameters import calibration_record
+from sim.parameters import calibration_record, parameter_specs
 from sim.validation import read_posterior
 
 
@@ -63,6 +63,21 @@ def test_an_interrupted_calibration_keeps_its_finished_chunks(tiny, capsys):
     second = _calibrate(tiny, out)
     pd.testing.assert_frame_equal(first, second)
     assert all(p.stat().st_mtime_ns == mtime for p, mtime in kept.items())  # not recomputed
+
+
+def test_a_calibration_does_not_resume_on_a_changed_patterns_file(tiny, capsys):
+    """Its finished chunks hold one pass column per pattern of the old file."""
+    out = tiny / "out"
+    _calibrate(tiny, out)
+    capsys.readouterr()
+    patterns = tiny / "patterns.toml"
+    patterns.write_text(patterns.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert main(["calibrate", str(tiny / "calibration.toml"), "--out", str(out), "--workers", "1",
+                 "--parameters-out", str(tiny / "chosen.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "different experiment" in err
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
 def test_a_bad_calibration_file_is_one_line_and_writes_nothing(tiny, capsys):
@@ -147,5 +162,8 @@ def test_the_shipped_calibrations_load(name):
     from sim.experiment import EXPERIMENT_DIR
 
     calibration, patterns, _ = load_calibration(EXPERIMENT_DIR / name)
-    assert len(calibration.priors) == 44 and calibration.accept < calibration.draws
+    # Every behavioural parameter is free; the two that define the index's measure are not.
+    measuring = {"trade_share_benchmark", "conflict_scale"}
+    assert set(calibration.priors) == set(parameter_specs()) - measuring
+    assert calibration.accept < calibration.draws
     assert len(patterns.patterns) >= 20

@@ -69,6 +69,18 @@ def test_trade_flows_monotone_in_openness(geo, params, openness, extra, securiti
     assert np.all(opened >= closed * (1 - 1e-12) - TOL)
 
 
+def test_trade_grows_in_step_with_gdp(geo, params):
+    """Structural gravity: doubling every GDP doubles every flow, as it doubles trade with
+    the rest of the world, so the intra-regional share moves only with the frictions."""
+    openness = np.full((1, N, N), 0.7)
+    gdp = geo.gdp_2023_busd[None] * 1.0
+    flows = _flows(geo, params, openness=openness, gdp=gdp)
+    doubled = _flows(geo, params, openness=openness, gdp=2.0 * gdp)
+    np.testing.assert_allclose(doubled, 2.0 * flows)
+    np.testing.assert_allclose(economy.extra_regional_trade(2.0 * gdp, params),
+                               2.0 * economy.extra_regional_trade(gdp, params))
+
+
 def test_closed_borders_stop_trade(geo, params):
     assert np.all(_flows(geo, params, openness=np.zeros((1, N, N))) == 0.0)
 

@@ -109,7 +109,9 @@ def test_delimit_never_decreases_and_never_exceeds_one(geo, params, delimited, w
 @given(delimited=matrices, will=matrices, securitisation=matrices,
        pair=st.sampled_from([(KAZ, KGZ), (KGZ, UZB), (KGZ, TJK), (TJK, UZB), (TKM, UZB), (KAZ, UZB)]),
        zero_side=st.booleans())
-def test_no_delimitation_without_joint_will(geo, params, delimited, will, securitisation, pair, zero_side):
+def test_no_delimitation_without_joint_will(geo, delimited, will, securitisation, pair, zero_side):
+    """With no initiative weight, neither side can delimit alone."""
+    params = Parameters({"delimitation_initiative_weight": 0.0})
     i, j = pair if zero_side else pair[::-1]
     delimited = _symmetric(delimited) * geo.adjacent
     will = will.copy()
@@ -123,6 +125,18 @@ def test_joint_will_on_a_securitised_border_delimits(geo, params):
     securitisation = geo.adjacent[None] * 0.5
     after = territory.delimit(np.zeros((1, N, N)), np.ones((1, N, N)), securitisation, geo, params)
     assert after[0, KGZ, UZB] > 0.0
+
+
+def test_a_keen_side_carries_a_reluctant_one_by_the_initiative_weight(geo):
+    """UZB wants to settle its KGZ border, KGZ does not: the more weight the keener side
+    carries, the further delimitation advances (Usenov 2024: UZB's settlements after 2016)."""
+    will = np.zeros((1, N, N))
+    will[0, UZB, KGZ] = 0.8
+    securitisation = geo.adjacent[None] * 0.5
+    progress = [territory.delimit(np.zeros((1, N, N)), will, securitisation, geo,
+                                  Parameters({"delimitation_initiative_weight": weight}))[0, KGZ, UZB]
+                for weight in (0.0, 0.5, 1.0)]
+    assert progress[0] == 0.0 and 0.0 < progress[1] < progress[2]
 
 
 def test_delimitation_will_rises_with_disposition(params):

@@ -131,7 +131,7 @@ def test_posterior(tmp_path):
     png = figures.plot_posterior(prior, posterior, chosen, bounds, tmp_path / "posterior.png")
     _assert_written(png, tmp_path, min_size=(1800, 500))
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
-    assert "20 accepted of 200 draws" in svg and "$ million km per ($ billion)^2" in svg
+    assert "20 accepted of 200 draws" in svg and "$ million a year per $ billion of\u2026" in svg  # unit, shortened
     assert "<!-- distance -->" not in svg and "<!-- p6 -->" in svg  # a panel per parameter, none for the distance
 
 

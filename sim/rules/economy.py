@@ -58,11 +58,18 @@ def trade_flows(
 ) -> np.ndarray:
     """Bilateral trade, $ million a year (R, 5, 5), symmetric: a gravity rule with frictions.
 
+    The potential is the product of the two GDPs over the region's total GDP, as in
+    structural gravity (Anderson and van Wincoop 2003, American Economic Review 93(1),
+    where world GDP is the divisor; the region's own GDP stands in for it here, assumed),
+    so trade within the region grows in step with GDP, as trade with the rest of the world
+    does, and its share moves with the frictions, not with the size of the economies.
     Tariffs fall inside a common customs union or a deep Central-Asian body; queues at the
     border depend on securitisation and trust, so they persist inside a customs union.
     """
-    distance = geo.capital_distance_km + np.eye(len(geo.gdp_2023_busd))  # avoid 0 on the diagonal
-    potential = per_dyad(params.gravity_constant) * gdp_busd[:, :, None] * gdp_busd[:, :, None].swapaxes(1, 2) / distance
+    distance_1000km = (geo.capital_distance_km + np.eye(len(geo.gdp_2023_busd))) / 1000.0  # no 0 on the diagonal
+    region_gdp = gdp_busd.sum(axis=1)[:, None, None]
+    product = gdp_busd[:, :, None] * gdp_busd[:, None, :]
+    potential = per_dyad(params.gravity_constant) * product / region_gdp / distance_1000km
     customs_union = (bloc_member[:, None] * bloc_member[None, :])[None]
     regional_market = institution_depth[:, None, None] * participation[:, :, None] * participation[:, None, :]
     tariff = per_dyad(params.tariff_equivalent) * (1.0 - np.maximum(customs_union, regional_market))

@@ -90,9 +90,14 @@ def delimit(
 ) -> np.ndarray:
     """Delimitation advances on borders that have become an issue, with joint will (R, 5, 5).
 
-    Joint will is the smaller of the two sides' wills: neither can delimit alone.
+    Joint will lies between the two sides' wills: at ``delimitation_initiative_weight`` 0
+    it is the smaller (neither can delimit alone), at 1 the larger (a keen side carries a
+    reluctant one with concessions). Usenov (2024) credits UZB's settlements with KAZ, TJK
+    and, by 2023, KGZ to its new leader's course of dialogue with its neighbours.
     """
-    joint = np.minimum(will, np.swapaxes(will, 1, 2))
+    partner = np.swapaxes(will, 1, 2)
+    initiative = per_dyad(params.delimitation_initiative_weight)
+    joint = (1.0 - initiative) * np.minimum(will, partner) + initiative * np.maximum(will, partner)
     salience = np.maximum(securitisation, (delimited > 0).astype(float))
     progress = per_dyad(params.delimitation_rate) * joint * salience * (1.0 - delimited)
     return np.clip(delimited + progress, 0.0, 1.0) * geo.adjacent
