@@ -60,7 +60,7 @@ def border_side_choice(
     leader = disposition[None, :, None]
     wish = (
         per_dyad(params.border_open_bias)
-        + per_dyad(params.border_reciprocity) * (np.swapaxes(border_side, 1, 2) - border_side)
+        + per_dyad(params.border_reciprocity) * (np.swapaxes(border_side, 1, 2) - 0.5)
         + per_dyad(params.border_leader_weight) * (leader - 0.5)
         + (trust - 0.5)
         + trade_dependence
