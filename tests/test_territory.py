@@ -231,6 +231,24 @@ def test_a_heavier_leader_weight_lets_one_side_close_alone(geo):
     assert gaps[4.5] > gaps[1.0] + 0.15
 
 
+def test_a_more_open_side_last_year_is_not_less_open_this_year(geo):
+    """Reciprocity answers the neighbour's side, not one's own: with everything else equal,
+    the state whose side was more open stays at least as open (no overshoot from its own
+    side into the wish, which made regimes flip-flop under fast, steep responses)."""
+    params = Parameters({"border_reciprocity": 3.0, "border_steepness": 30.0, "border_adjust_rate": 0.74})
+    disposition = np.full(N, 0.5)
+    trust = np.full((1, N, N), 0.5)
+    securitisation = np.zeros((1, N, N))
+    neighbour_closed = geo.adjacent[None] * 0.1
+    after = {}
+    for own in (0.2, 0.9):
+        side = neighbour_closed.copy()
+        side[0, KGZ, UZB] = own
+        after[own] = territory.border_side_choice(side, disposition, trust, securitisation, np.zeros((1, N, N)),
+                                                  geo, params)[0, KGZ, UZB]
+    assert after[0.9] >= after[0.2]
+
+
 # ---------------------------------------------------------------------- draw incidents
 
 

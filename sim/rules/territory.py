@@ -53,9 +53,9 @@ def border_side_choice(
     the KGZ-UZB border was closed 'on Tashkent's initiative', Usenov 2024), trust in the
     neighbour and the trade at stake, and falls with securitisation (raised by shocks and
     incidents), which a closed leader weighs more heavily than an open one. Each side also
-    answers the neighbour's regime in kind (``border_reciprocity`` times how much more open
-    the neighbour's side is than its own). The regime moves toward a logistic response to
-    that wish at ``border_adjust_rate``.
+    answers the neighbour's regime in kind (``border_reciprocity`` times how far the
+    neighbour's side is above or below half open). The regime moves toward a logistic
+    response to that wish at ``border_adjust_rate``.
     """
     leader = disposition[None, :, None]
     wish = (
