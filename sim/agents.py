@@ -124,7 +124,7 @@ class State(mesa.Agent):
 
     @property
     def leader_disposition(self) -> float:
-        return float(self.model.drivers_now.leader_disposition[self.index])
+        return float(self.model.drivers_now.leader_disposition[0, self.index])
 
     @property
     def trust(self) -> dict[str, float]:

@@ -6,6 +6,10 @@ leader changes and dispositions, memberships in outside blocs, river flow, deman
 dams and power lines, and outside security shocks. Border regimes, delimitation, trade,
 trust, summits, clashes, water-energy deals and every index are outcomes, and no driver
 sets them.
+
+Leaders are not a yearly path a scenario writes: each state's leader holds office from a
+leader change on, and his disposition is a distribution (:mod:`sim.leaders`) that each run
+draws from. :class:`DriverPaths` keeps which disposition is in office each year.
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from sim.geography import RIVERS, STATES, load_geography
-
-FIRST_YEAR = 1991
+from sim.leaders import FIRST_YEAR, Disposition
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,6 @@ class DriverSpec:
 def _driver_specs() -> dict[str, DriverSpec]:
     geo = load_geography()
     specs = [
-        DriverSpec("leader_disposition", "state", 0.5, 0.0, 1.0, "0 closed .. 1 open",
-                   "The leader's disposition toward neighbours: openness of economy and borders, "
-                   "readiness for dialogue. Set by leader changes."),
         DriverSpec("eurasian_bloc_member", "state", 0.0, 0.0, 1.0, "0/1",
                    "Membership in the Russia-led economic bloc (EurAsEC 2001-2014, EAEU from 2015)."),
         DriverSpec("csto_member", "state", 0.0, 0.0, 1.0, "0/1",
@@ -84,19 +84,42 @@ class DriverPaths:
 
     Attributes:
         years: the simulated years, 1991..end_year.
-        paths: driver name -> array (years, entities).
+        paths: driver name -> array (years, entities); ``leader_change`` is 1 in a year a
+            state's leader changes.
+        dispositions: the distinct dispositions of the run's leaders (the columns of the
+            values :func:`sim.leaders.draw` gives).
+        leader_slot: which of ``dispositions`` is in office, per year and state (years, 5).
     """
 
-    def __init__(self, end_year: int):
+    def __init__(self, end_year: int, leaders_1991: list[Disposition]):
         self.years = np.arange(FIRST_YEAR, end_year + 1)
         self.paths = {name: default_path(spec, len(self.years)) for name, spec in DRIVER_SPECS.items()}
         self.paths["leader_change"] = np.zeros((len(self.years), len(STATES)))
+        self.dispositions = list(leaders_1991)
+        self.leader_slot = np.tile(np.arange(len(STATES)), (len(self.years), 1))
 
-    def at(self, year: int) -> SimpleNamespace:
-        """All drivers in one year as (entities,) arrays; region drivers as floats."""
+    def hand_over(self, year: int, country: str, disposition: Disposition | None) -> None:
+        """A new leader from ``year``; with no disposition of his own he keeps the old one."""
+        row, col = year - FIRST_YEAR, STATES.index(country)
+        self.paths["leader_change"][row, col] = 1.0
+        if disposition is None:
+            return
+        if disposition not in self.dispositions:
+            self.dispositions.append(disposition)
+        self.leader_slot[row:, col] = self.dispositions.index(disposition)
+
+    def at(self, year: int, disposition_values: np.ndarray) -> SimpleNamespace:
+        """All drivers in one year as (entities,) arrays; region drivers as floats.
+
+        Args:
+            year: the year.
+            disposition_values: each run's drawn dispositions (R, len(dispositions)); the
+                leaders' dispositions of the year come out as ``leader_disposition`` (R, 5).
+        """
         row = year - FIRST_YEAR
         values = {}
         for name, path in self.paths.items():
             spec = DRIVER_SPECS.get(name)
             values[name] = float(path[row, 0]) if spec and spec.scope == "region" else path[row]
+        values["leader_disposition"] = disposition_values[:, self.leader_slot[row]]
         return SimpleNamespace(**values)

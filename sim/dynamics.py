@@ -59,7 +59,7 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
     disposition = drivers.leader_disposition
     dependence = economy.trade_dependence(world.trade_musd, world.gdp_busd)
     pull = economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member, world.securitisation, geo, params)
-    n = len(disposition)
+    n = disposition.shape[1]
     meet = institutions.willingness_to_meet(disposition, world.trust)
     return Decisions(
         border_side=territory.border_side_choice(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim import dynamics
+from sim import dynamics, leaders
 from sim.drivers import FIRST_YEAR
 from sim.geography import DYADS, STATES, load_geography
 from sim.indices import measure
@@ -56,6 +56,8 @@ def simulate(
     params: Mapping[str, float | np.ndarray] | None = None,
     on_year: Callable[[int], None] | None = None,
     record: Collection[tuple[str, str]] | None = None,
+    disposition_keys: np.ndarray | None = None,
+    central_dispositions: bool = False,
 ) -> Trajectory:
     """Advance one block of replicates from 1991 to the scenario's end year.
 
@@ -66,17 +68,23 @@ def simulate(
         on_year: called after each simulated year (progress).
         record: the ``(scope, variable)`` pairs to keep (default: all); batches keep only
             what their outcomes need.
+        disposition_keys: what each replicate's leader dispositions are drawn from (R,);
+            default: its seed. Replicates (and scenarios) with the same key draw the same
+            disposition for the same leader (:func:`sim.leaders.draw`).
+        central_dispositions: every leader at his central value instead of a draw.
     """
     geo = load_geography()
     parameters = Parameters({**scenario.parameters, **(params or {})})
     weights = scenario.index_weights.model_dump()
     drivers = scenario.driver_paths()
     streams = RandomStreams(seeds)
+    keys = np.asarray(seeds if disposition_keys is None else disposition_keys)
+    dispositions = leaders.draw(drivers.dispositions, keys, central=central_dispositions)
     world = start(scenario, seeds, parameters)
     years = scenario.years
     series: dict[str, dict[str, np.ndarray]] = {}
     for year in drivers.years:
-        world = dynamics.step(world, drivers.at(int(year)), int(year), parameters, geo, streams)
+        world = dynamics.step(world, drivers.at(int(year), dispositions), int(year), parameters, geo, streams)
         if year >= scenario.start_year:
             row = int(year - scenario.start_year)
             for scope, variables in measure(world, geo, parameters, weights).items():

@@ -13,7 +13,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim import dynamics
+from sim import dynamics, leaders
 from sim.agents import State
 from sim.drivers import FIRST_YEAR
 from sim.engine import start
@@ -32,6 +32,9 @@ class CentralAsia(mesa.Model):
             shipped scenario (default ``"baseline"``).
         rng: an integer seed (the replicate seed: the same as in the tidy table's ``seed``
             column), or a numpy Generator from which one is drawn, or None.
+        disposition_key: what the leaders' dispositions are drawn from (default: the seed;
+            the tidy table's ``disposition_key`` column for a run of the engine).
+        central_dispositions: every leader at his central value instead of a draw.
         **parameters: parameter overrides by name (see ``sim/data/parameters.csv``).
 
     Attributes:
@@ -40,7 +43,8 @@ class CentralAsia(mesa.Model):
         datacollector: region-level outcomes per step (``integration_index`` and dimensions).
     """
 
-    def __init__(self, *, scenario: Scenario | str | Path = "baseline", rng=None, **parameters):
+    def __init__(self, *, scenario: Scenario | str | Path = "baseline", rng=None, disposition_key: int | None = None,
+                 central_dispositions: bool = False, **parameters):
         super().__init__(rng=rng)
         # Mesa 3.5 reserves ``self.scenario``; the validated casim scenario lives here.
         self.casim_scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -55,9 +59,11 @@ class CentralAsia(mesa.Model):
         self.geography = load_geography()
         self.drivers = self.casim_scenario.driver_paths()
         self.streams = RandomStreams(np.array([self.replicate_seed]))
+        key = self.replicate_seed if disposition_key is None else disposition_key
+        self.dispositions = leaders.draw(self.drivers.dispositions, np.array([key]), central=central_dispositions)
         self.world = start(self.casim_scenario, self.streams.seeds, self.params)
         self.year = FIRST_YEAR - 1
-        self.drivers_now = self.drivers.at(FIRST_YEAR)
+        self.drivers_now = self.drivers.at(FIRST_YEAR, self.dispositions)
         self.measures: dict | None = None
         for code in STATES:
             State(self, code)
@@ -83,7 +89,7 @@ class CentralAsia(mesa.Model):
             self.running = False
             return
         self.year += 1
-        self.drivers_now = self.drivers.at(self.year)
+        self.drivers_now = self.drivers.at(self.year, self.dispositions)
         self.agents.do("decide")
         decisions = dynamics.Decisions.combine([self.states[code].decision for code in STATES])
         self.world = dynamics.apply(

@@ -44,16 +44,30 @@ class RandomStreams:
 
     def uniform(self, year: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
         """Uniform numbers in (0, 1) of shape (R, *shape) for one (year, stream)."""
+        count = int(np.prod(shape)) if shape else 1
+        values = self._to_unit(self._bits(year, stream, np.arange(count, dtype=np.uint64)))
+        return values.reshape((len(self.seeds), *shape))
+
+    def _bits(self, year: int, stream: int, counters: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
             key = _splitmix64(
                 self.seeds ^ (np.uint64(year) * _YEAR_KEY) ^ (np.uint64(stream + 1) * _STREAM_KEY)
             )
-            count = int(np.prod(shape)) if shape else 1
-            counters = np.arange(count, dtype=np.uint64) * _GOLDEN
-            bits = _splitmix64(key[:, None] + counters[None, :])
+            return _splitmix64(key[:, None] + counters[None, :] * _GOLDEN)
+
+    @staticmethod
+    def _to_unit(bits: np.ndarray) -> np.ndarray:
         # 53 high bits give a double in [0, 1); the half-step keeps it off 0.
-        values = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
-        return values.reshape((len(self.seeds), *shape))
+        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+
+    def uniform_at(self, stream: int, elements: np.ndarray) -> np.ndarray:
+        """Uniform numbers in (0, 1) of shape (R, len(elements)) for named elements of a stream.
+
+        Unlike :meth:`uniform`, the counter is a caller-given 63-bit element id (say, a hash
+        of a leader's name), so adding or removing one element shifts no other's draw. The
+        draw does not depend on the year.
+        """
+        return self._to_unit(self._bits(0, stream, np.asarray(elements, dtype=np.uint64)))
 
     def normal(self, year: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
         """Standard normal numbers by the Box-Muller transform."""

@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sim import leaders
 from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
 from sim.geography import STATES
 from sim.inputs import InputError, Strict, read_toml, validation_line
@@ -33,12 +34,59 @@ class ScenarioError(InputError):
 
 
 class LeaderChange(Strict):
-    """A new leader takes office in ``year``; ``disposition`` omitted keeps the old one."""
+    """A new leader takes office in ``year`` (his first full year in office).
+
+    His disposition toward the neighbours comes from one of: ``leader``, a coded row of
+    ``sim/data/leader_dispositions.csv`` (central value and range, drawn in each run);
+    ``disposition`` alone, a fixed value; ``disposition_range = [low, high]``, drawn from a
+    triangular distribution with its mode at ``disposition`` if given, else at the middle.
+    With none of them he keeps his predecessor's disposition (the same drawn value).
+    """
 
     year: int
     country: StateCode
+    leader: str | None = None
     disposition: float | None = Field(default=None, ge=0.0, le=1.0)
+    disposition_range: list[float] | None = Field(default=None, min_length=2, max_length=2)
     note: str = ""
+
+    @field_validator("disposition_range", mode="before")
+    @classmethod
+    def _range_numbers(cls, values):
+        return [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values] \
+            if isinstance(values, list) else values
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LeaderChange:
+        if self.leader is not None:
+            if self.disposition is not None or self.disposition_range is not None:
+                raise ValueError("give either leader (a coded row) or disposition / disposition_range, not both")
+            try:
+                leaders.leader(self.country, self.leader)
+            except KeyError as error:
+                raise ValueError(f"leader: {error.args[0]}") from None
+        if self.disposition_range is not None:
+            low, high = self.disposition_range
+            if not 0.0 <= low <= high <= 1.0:
+                raise ValueError(f"disposition_range = {self.disposition_range}: give [low, high] with "
+                                 "0 <= low <= high <= 1")
+            if self.disposition is not None and not low <= self.disposition <= high:
+                raise ValueError(f"disposition {self.disposition} lies outside disposition_range "
+                                 f"{self.disposition_range}")
+        return self
+
+    def spec(self) -> leaders.Disposition | None:
+        """The new leader's disposition, or None when he keeps his predecessor's."""
+        if self.leader is not None:
+            return leaders.leader(self.country, self.leader).disposition
+        if self.disposition_range is not None:
+            low, high = self.disposition_range
+            mode = self.disposition if self.disposition is not None else (low + high) / 2
+            return leaders.Disposition(f"{self.country}:{self.year}", mode, low, high)
+        if self.disposition is not None:
+            return leaders.Disposition(f"{self.country}:{self.year}", self.disposition, self.disposition,
+                                       self.disposition)
+        return None
 
 
 class Intervention(Strict):
@@ -176,7 +224,7 @@ class Scenario(Strict):
 
     def driver_paths(self) -> DriverPaths:
         """Yearly values of every outside driver, 1991..end_year."""
-        paths = DriverPaths(self.end_year)
+        paths = DriverPaths(self.end_year, [leaders.leaders_in_1991()[code].disposition for code in STATES])
         for name, entities in self.drivers.items():
             spec = DRIVER_SPECS[name]
             for entity, value in entities.items():
@@ -184,12 +232,8 @@ class Scenario(Strict):
         changes = sorted(self.leader_changes, key=lambda change: change.year)
         events = [(c.year, 0, c) for c in changes] + [(i.year, 1, i) for i in self.interventions]
         for _, _, event in sorted(events, key=lambda e: (e[0], e[1])):
-            row = event.year - FIRST_YEAR
             if isinstance(event, LeaderChange):
-                col = STATES.index(event.country)
-                paths.paths["leader_change"][row, col] = 1.0
-                if event.disposition is not None:
-                    paths.paths["leader_disposition"][row:, col] = event.disposition
+                paths.hand_over(event.year, event.country, event.spec())
             else:
                 _apply_intervention(paths, event)
         return paths

@@ -72,7 +72,7 @@ def trimmed_baseline(name: str, end_year: int, *, uzb_2016_disposition: bool = T
         change = dict(change)
         # The 2016 change in UZB (first full year 2017 in the baseline).
         if change["country"] == "UZB" and change["year"] >= 2016 and not uzb_2016_disposition:
-            change.pop("disposition", None)
+            change.pop("leader", None)
         changes.append(change)
     raw["leader_changes"] = changes
     interventions = []

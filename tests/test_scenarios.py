@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from sim import leaders
 from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
 from sim.geography import STATES
 from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
@@ -74,12 +75,12 @@ def test_no_opening_replaces_the_uzb_2016_leader_change():
     child = load_scenario("no_opening_2016")
     uzb_change = [c for c in child.leader_changes if (c.year, c.country) == UZB_CHANGE]
     assert len(uzb_change) == 1
-    assert uzb_change[0].disposition is None
+    assert uzb_change[0].spec() is None  # the new leader keeps Karimov's disposition
     base_change = [c for c in baseline.leader_changes if (c.year, c.country) == UZB_CHANGE]
-    assert base_change[0].disposition == pytest.approx(0.85)
+    assert base_change[0].leader == "Mirziyoyev"
     # Every other leader change is the baseline's.
     def others(scenario):
-        return sorted((c.year, c.country, c.disposition) for c in scenario.leader_changes
+        return sorted((c.year, c.country, c.spec()) for c in scenario.leader_changes
                       if (c.year, c.country) != UZB_CHANGE)
 
     assert others(child) == others(baseline)
@@ -88,17 +89,22 @@ def test_no_opening_replaces_the_uzb_2016_leader_change():
 def test_no_opening_driver_paths_differ_only_in_uzb_disposition_from_2017():
     base = load_scenario("baseline").driver_paths()
     child = load_scenario("no_opening_2016").driver_paths()
-    disposition_base = base.paths["leader_disposition"][:, UZB]
-    disposition_child = child.paths["leader_disposition"][:, UZB]
+    keys = np.array([1, 2, 3])
+    disposition_base = base.at(2017, leaders.draw(base.dispositions, keys)).leader_disposition
+    disposition_child = child.at(2017, leaders.draw(child.dispositions, keys)).leader_disposition
+    before_child = child.at(2016, leaders.draw(child.dispositions, keys)).leader_disposition
+    mirziyoyev = leaders.leader("UZB", "Mirziyoyev").disposition
+    # The same keys draw the same values for the same leaders: only UZB differs, and without
+    # the opening its new leader keeps his predecessor's drawn value.
+    np.testing.assert_array_equal(np.delete(disposition_base, UZB, axis=1), np.delete(disposition_child, UZB, axis=1))
+    np.testing.assert_array_equal(disposition_child[:, UZB], before_child[:, UZB])
+    assert np.all((disposition_base[:, UZB] >= mirziyoyev.low) & (disposition_base[:, UZB] <= mirziyoyev.high))
     first = _row(UZB_CHANGE[0])
-    assert np.all(disposition_child[first:] == disposition_child[first - 1])
-    assert disposition_base[first] == pytest.approx(0.85)
-    np.testing.assert_array_equal(disposition_child[:first], disposition_base[:first])
+    np.testing.assert_array_equal(child.leader_slot[:first], base.leader_slot[:first])
     # The change of leader still happens (it resets personal disputes).
     assert child.paths["leader_change"][first, UZB] == base.paths["leader_change"][first, UZB] == 1.0
     for name in base.paths:
-        if name != "leader_disposition":
-            np.testing.assert_array_equal(base.paths[name], child.paths[name], err_msg=name)
+        np.testing.assert_array_equal(base.paths[name], child.paths[name], err_msg=name)
 
 
 def test_extends_chains_accumulate_interventions():
@@ -114,13 +120,13 @@ def test_extends_chains_accumulate_interventions():
 
 def test_extends_merges_tables_key_by_key(write_toml, tmp_path):
     write_toml('name = "parent"\nend_year = 2030\nseed = 3\n[parameters]\ntrust_learning_rate = 0.2\n'
-               'deal_threshold = 0.5\n[drivers.leader_disposition]\nKAZ = 0.6\nUZB = 0.4\n', "parent.toml")
+               'deal_threshold = 0.5\n[drivers.river_flow]\nsyr = 0.9\namu = 0.8\n', "parent.toml")
     child = write_toml('name = "child"\nextends = "parent"\n[parameters]\ndeal_threshold = 0.7\n'
-                       '[drivers.leader_disposition]\nUZB = 0.9\n', "child.toml")
+                       '[drivers.river_flow]\namu = 1.1\n', "child.toml")
     scenario = load_scenario(child)
     assert scenario.name == "child" and scenario.seed == 3 and scenario.end_year == 2030
     assert scenario.parameters == {"trust_learning_rate": 0.2, "deal_threshold": 0.7}
-    assert scenario.drivers["leader_disposition"] == {"KAZ": 0.6, "UZB": 0.9}
+    assert scenario.drivers["river_flow"] == {"syr": 0.9, "amu": 1.1}
 
 
 def test_extends_with_absolute_path(write_toml):
@@ -195,7 +201,7 @@ def _paths(end_year=2010, interventions=(), leader_changes=(), drivers=None) -> 
 def test_defaults_without_interventions():
     paths = _paths()
     assert np.all(paths.paths["river_flow"] == 1.0)
-    assert np.all(paths.paths["leader_disposition"] == 0.5)
+    assert np.all(paths.leader_slot == np.arange(len(STATES)))  # the leaders of 1991 throughout
     assert np.all(paths.paths["leader_change"] == 0.0)
     np.testing.assert_array_equal(paths.paths["reservoir_capacity_km3"][0],
                                   np.asarray(DRIVER_SPECS["reservoir_capacity_km3"].default))
@@ -273,12 +279,13 @@ def test_integers_accepted_where_numbers_are_expected(write_toml):
 
 def test_leader_change_sets_disposition_from_its_year():
     paths = _paths(
-        drivers={"leader_disposition": {"UZB": 0.4}},
         leader_changes=[{"year": 2005, "country": "UZB", "disposition": 0.85},
                         {"year": 2008, "country": "UZB"}],
     )
-    uzb = paths.paths["leader_disposition"][:, UZB]
-    assert uzb[_row(2004)] == pytest.approx(0.4)
+    values = leaders.draw(paths.dispositions, np.array([7]))
+    uzb = np.array([paths.at(int(year), values).leader_disposition[0, UZB] for year in paths.years])
+    karimov = leaders.leader("UZB", "Karimov").disposition
+    assert karimov.low <= uzb[_row(2004)] <= karimov.high
     np.testing.assert_allclose(uzb[_row(2005):], 0.85)  # a change without disposition keeps it
     flags = paths.paths["leader_change"][:, UZB]
     assert flags[_row(2005)] == flags[_row(2008)] == 1.0 and flags.sum() == 2.0
@@ -309,22 +316,30 @@ ERRORS = [
      ["trust_learning_rate", "5.0", "[0.0, 1.0]"]),
     ("unknown_parameter", HEAD + '[parameters]\ncharisma = 1.0\n', ["charisma", "parameters.csv"]),
     ("replicates_zero", HEAD + 'replicates = 0\n', ["replicates", "greater than or equal to 1"]),
-    ("driver_initial_out_of_range", HEAD + '[drivers.leader_disposition]\nUZB = 1.5\n',
-     ["leader_disposition.UZB", "1.5", "[0.0, 1.0]"]),
+    ("driver_initial_out_of_range", HEAD + '[drivers.security_shock]\nUZB = 1.5\n',
+     ["security_shock.UZB", "1.5", "[0.0, 1.0]"]),
+    ("disposition_as_driver", HEAD + '[drivers.leader_disposition]\nUZB = 0.5\n',
+     ["drivers", "leader_disposition", "allowed", "security_shock"]),
+    ("unknown_leader", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\nleader = "Nobody"\n',
+     ["leader_changes[0]", "Nobody", "allowed", "Mirziyoyev"]),
+    ("leader_and_value", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\nleader = "Karimov"\n'
+     'disposition = 0.5\n', ["leader_changes[0]", "either leader"]),
+    ("disposition_range_reversed", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\n'
+     'disposition_range = [0.8, 0.2]\n', ["leader_changes[0]", "low <= high"]),
     ("disposition_out_of_range", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\ndisposition = 1.4\n',
      ["leader_changes[0].disposition", "less than or equal to 1"]),
     ("intervention_leaves_range", HEAD + '[[interventions]]\nyear = 2000\ntarget = "river_flow"\nscale = 10.0\n',
      ["interventions", "river_flow", "[0.2, 1.5]"]),
     ("unknown_country_leader_change", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "AFG"\n',
      ["leader_changes[0].country", "KAZ", "UZB"]),
-    ("unknown_country_target", HEAD + '[[interventions]]\nyear = 2000\ntarget = "leader_disposition.AFG"\nset = 0.5\n',
+    ("unknown_country_target", HEAD + '[[interventions]]\nyear = 2000\ntarget = "security_shock.AFG"\nset = 0.5\n',
      ["interventions[0].target", "AFG", "allowed", "KAZ, KGZ, TJK, TKM, UZB"]),
-    ("unknown_country_driver_table", HEAD + '[drivers.leader_disposition]\nAFG = 0.5\n',
+    ("unknown_country_driver_table", HEAD + '[drivers.security_shock]\nAFG = 0.5\n',
      ["drivers", "AFG", "allowed", "UZB"]),
     ("unknown_driver_target", HEAD + '[[interventions]]\nyear = 2000\ntarget = "gdp"\nset = 0.5\n',
      ["interventions[0].target", "gdp", "allowed", "river_flow"]),
     ("unknown_driver_table", HEAD + '[drivers.border_openness]\nKAZ = 0.5\n',
-     ["drivers", "border_openness", "allowed", "leader_disposition"]),
+     ["drivers", "border_openness", "allowed", "security_shock"]),
     ("intervention_year_after_run", HEAD + '[[interventions]]\nyear = 2070\ntarget = "security_shock.KGZ"\nset = 0.5\n',
      ["interventions[0].year", "2070", "1991-2050"]),
     ("intervention_end_year_after_run",

@@ -18,7 +18,7 @@ UZB, KGZ, TKM = (STATES.index(c) for c in ("UZB", "KGZ", "TKM"))
 unit = st.floats(0.0, 1.0, allow_nan=False)
 matrices = arrays(float, (R, N, N), elements=unit)
 rows = arrays(float, (R, N), elements=unit)
-dispositions = arrays(float, (N,), elements=unit)
+dispositions = arrays(float, (R, N), elements=unit)  # each run draws its leaders' dispositions
 flags = arrays(float, (N,), elements=st.sampled_from([0.0, 1.0]))
 
 
@@ -57,7 +57,7 @@ def test_trust_moves_toward_its_anchor(params):
 
 
 def test_a_closed_border_lowers_the_anchor_of_trust(geo):
-    disposition = np.full(N, 0.6)
+    disposition = np.full((1, N), 0.6)
     dispute = np.zeros((1, N, N))
     open_sides = geo.adjacent[None] * 1.0
     closed_sides = open_sides.copy()
@@ -87,8 +87,8 @@ def test_leader_change_reduces_dispute(params, dispute, incidents, disposition, 
 def test_incidents_grow_disputes_between_closed_leaders(params):
     incidents = np.zeros((1, N, N))
     incidents[0, KGZ, UZB] = incidents[0, UZB, KGZ] = 1.0
-    quiet = subjective.update_disputes(np.zeros((1, N, N)), np.zeros((1, N, N)), np.full(N, 0.3), np.zeros(N), params)
-    clash = subjective.update_disputes(np.zeros((1, N, N)), incidents, np.full(N, 0.3), np.zeros(N), params)
+    quiet = subjective.update_disputes(np.zeros((1, N, N)), np.zeros((1, N, N)), np.full((1, N), 0.3), np.zeros(N), params)
+    clash = subjective.update_disputes(np.zeros((1, N, N)), incidents, np.full((1, N), 0.3), np.zeros(N), params)
     assert clash[0, KGZ, UZB] > quiet[0, KGZ, UZB] == 0.0
 
 

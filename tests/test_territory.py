@@ -141,8 +141,8 @@ def test_a_keen_side_carries_a_reluctant_one_by_the_initiative_weight(geo):
 
 def test_delimitation_will_rises_with_disposition(params):
     trust = np.full((1, N, N), 0.5)
-    low = territory.delimitation_will(np.full(N, 0.3), trust, params)
-    high = territory.delimitation_will(np.full(N, 0.9), trust, params)
+    low = territory.delimitation_will(np.full((1, N), 0.3), trust, params)
+    high = territory.delimitation_will(np.full((1, N), 0.9), trust, params)
     assert np.all(high >= low) and np.any(high > low)
     assert np.all((high >= 0.0) & (high <= 1.0))
 
@@ -177,7 +177,7 @@ def test_incident_rate_higher_with_less_trust_and_more_securitisation(geo, param
 
 
 @settings(max_examples=50, deadline=None)
-@given(border_side=matrices, disposition=arrays(float, (N,), elements=unit), trust=matrices,
+@given(border_side=matrices, disposition=arrays(float, (R, N), elements=unit), trust=matrices,
        securitisation=matrices, extra=matrices,
        dependence=arrays(float, (R, N, N), elements=st.floats(0.0, 0.2)))
 def test_border_side_lower_with_more_securitisation_higher_with_more_trust(
@@ -201,7 +201,7 @@ def test_closed_leader_closes_a_securitised_border(geo, params):
     securitisation = geo.adjacent[None] * 1.0
     trust = np.full((1, N, N), 0.3)
     for _ in range(10):
-        side = territory.border_side_choice(side, np.full(N, 0.2), trust, securitisation, np.zeros((1, N, N)),
+        side = territory.border_side_choice(side, np.full((1, N), 0.2), trust, securitisation, np.zeros((1, N, N)),
                                             geo, params)
     assert side[0, UZB, KGZ] < 0.2
 
@@ -211,8 +211,8 @@ def test_a_heavier_leader_weight_lets_one_side_close_alone(geo):
     """KGZ (0.55) and UZB (0.40) share one securitised border at low trust: with the leader's
     weight at 1 both sides end up alike; with a heavy weight UZB's side shuts while KGZ's
     stays clearly more open (the closure 'on Tashkent's initiative', Usenov 2024)."""
-    disposition = np.full(N, 0.5)
-    disposition[KGZ], disposition[UZB] = 0.55, 0.40
+    disposition = np.full((1, N), 0.5)
+    disposition[0, KGZ], disposition[0, UZB] = 0.55, 0.40
     securitisation = geo.adjacent[None] * 0.3
     trust = np.full((1, N, N), 0.3)
     gaps = {}
@@ -236,7 +236,7 @@ def test_a_more_open_side_last_year_is_not_less_open_this_year(geo):
     the state whose side was more open stays at least as open (no overshoot from its own
     side into the wish, which made regimes flip-flop under fast, steep responses)."""
     params = Parameters({"border_reciprocity": 3.0, "border_steepness": 30.0, "border_adjust_rate": 0.74})
-    disposition = np.full(N, 0.5)
+    disposition = np.full((1, N), 0.5)
     trust = np.full((1, N, N), 0.5)
     securitisation = np.zeros((1, N, N))
     neighbour_closed = geo.adjacent[None] * 0.1

@@ -20,7 +20,7 @@ def willingness_to_meet(disposition: np.ndarray, trust: np.ndarray) -> np.ndarra
     The disposition, halved when the leader trusts none of the others (assumed weights).
     """
     n = trust.shape[1]
-    return disposition[None, :] * (0.5 + 0.5 * trust.sum(axis=2) / (n - 1))
+    return disposition * (0.5 + 0.5 * trust.sum(axis=2) / (n - 1))
 
 
 def support(willingness: np.ndarray, outside_pull: np.ndarray, neutrality: np.ndarray) -> np.ndarray:

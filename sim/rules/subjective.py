@@ -17,12 +17,14 @@ def trust_anchor(disposition: np.ndarray, dispute: np.ndarray, border_side: np.n
                  adjacent: np.ndarray) -> np.ndarray:
     """What the leaders and the partner's conduct justify: i's anchor for trusting j (R, 5, 5).
 
+    ``disposition`` is each run's leaders' dispositions (R, 5).
+
     Half from both leaders' dispositions, less their personal dispute; half from j's
     conduct toward i (how open j keeps its side of their border; for non-neighbours, j's
     disposition alone).
     """
-    leaders = np.sqrt(disposition[:, None] * disposition[None, :])[None] * (1.0 - dispute)
-    conduct = np.where(adjacent, np.swapaxes(border_side, 1, 2), disposition[None, None, :])
+    leaders = np.sqrt(disposition[:, :, None] * disposition[:, None, :]) * (1.0 - dispute)
+    conduct = np.where(adjacent, np.swapaxes(border_side, 1, 2), disposition[:, None, :])
     return 0.5 * leaders + 0.5 * conduct
 
 
@@ -62,7 +64,7 @@ def update_disputes(
     pair's dispute (``leader_change_reset``).
     """
     friction = (incidents > 0).astype(float)
-    temper = 1.0 - np.minimum(disposition[:, None], disposition[None, :])[None]
+    temper = 1.0 - np.minimum(disposition[:, :, None], disposition[:, None, :])
     grown = dispute * (1.0 - per_dyad(params.dispute_decay)) + per_dyad(params.dispute_gain) * friction * temper
     changed = np.maximum(leader_change[:, None], leader_change[None, :])[None]
     reset = 1.0 - per_dyad(params.leader_change_reset) * changed

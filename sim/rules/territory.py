@@ -57,7 +57,7 @@ def border_side_choice(
     neighbour's side is above or below half open). The regime moves toward a logistic
     response to that wish at ``border_adjust_rate``.
     """
-    leader = disposition[None, :, None]
+    leader = disposition[:, :, None]  # (R, 5): each run draws its leaders' dispositions
     wish = (
         per_dyad(params.border_open_bias)
         + per_dyad(params.border_reciprocity) * (np.swapaxes(border_side, 1, 2) - 0.5)
@@ -76,7 +76,7 @@ def delimitation_will(disposition: np.ndarray, trust: np.ndarray, params: Parame
 
     Weighted 0.7 disposition, 0.3 trust (assumed): settlements followed changes of leader.
     """
-    raw = 0.7 * disposition[None, :, None] + 0.3 * trust
+    raw = 0.7 * disposition[:, :, None] + 0.3 * trust
     threshold = per_dyad(params.delimitation_will_threshold)
     return np.clip((raw - threshold) / (1.0 - threshold), 0.0, 1.0)
 

@@ -1,0 +1,54 @@
+"""Leader dispositions: sourced, coded by one rule, drawn within their ranges."""
+
+import numpy as np
+import pytest
+
+from sim import leaders
+from sim.engine import simulate
+from sim.geography import STATES
+from sim.scenario import load_scenario
+
+
+@pytest.mark.parametrize("key", sorted(leaders.leader_table()))
+def test_every_row_follows_the_coding_rule(key):
+    row = leaders.leader_table()[key]
+    coded = leaders.coded_disposition(list(row.indicators.values()))
+    assert coded == (row.disposition.central, row.disposition.low, row.disposition.high)
+    assert 0.0 <= row.disposition.low <= row.disposition.central <= row.disposition.high <= 1.0
+    assert row.sources.strip() and all(i.evidence.strip() for i in row.indicators.values())
+    assert all((i.score is None) == (i.quality == "missing") for i in row.indicators.values())
+
+
+def test_one_leader_per_state_in_1991():
+    assert sorted(leaders.leaders_in_1991()) == sorted(STATES)
+
+
+def test_draws_stay_in_their_ranges_and_follow_the_triangle():
+    mirziyoyev = leaders.leader("UZB", "Mirziyoyev").disposition
+    karimov = leaders.leader("UZB", "Karimov").disposition
+    values = leaders.draw([karimov, mirziyoyev], np.arange(20_000))
+    for column, spec in enumerate((karimov, mirziyoyev)):
+        assert np.all((values[:, column] >= spec.low) & (values[:, column] <= spec.high))
+        # Triangular mean: (low + mode + high) / 3.
+        assert values[:, column].mean() == pytest.approx((spec.low + spec.central + spec.high) / 3, abs=0.005)
+    central = leaders.draw([karimov, mirziyoyev], np.arange(3), central=True)
+    np.testing.assert_array_equal(central, [[karimov.central, mirziyoyev.central]] * 3)
+
+
+def test_a_leaders_draw_depends_on_the_key_and_his_name_only():
+    karimov = leaders.leader("UZB", "Karimov").disposition
+    alone = leaders.draw([karimov], np.array([5, 6]))
+    with_others = leaders.draw([leaders.leader("KAZ", "Tokayev").disposition, karimov], np.array([5, 6]))
+    np.testing.assert_array_equal(alone[:, 0], with_others[:, 1])
+    assert alone[0, 0] != alone[1, 0]
+
+
+def test_runs_draw_dispositions_from_their_keys():
+    scenario = load_scenario("baseline", end_year=1995)
+    seeds = np.array([11, 12, 13])
+    same_key = simulate(scenario, seeds, disposition_keys=np.array([1, 1, 1]), record={("region", "trust")})
+    own_keys = simulate(scenario, seeds, record={("region", "trust")})
+    central = simulate(scenario, seeds, central_dispositions=True, record={("region", "trust")})
+    # Trust's anchor follows the leaders, so different draws give different trust paths.
+    assert not np.allclose(own_keys.series["region"]["trust"], central.series["region"]["trust"])
+    assert not np.allclose(same_key.series["region"]["trust"], own_keys.series["region"]["trust"])
