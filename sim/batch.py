@@ -28,6 +28,7 @@ from sim.design import design_points, design_seed, problem
 from sim.engine import simulate
 from sim.experiment import (
     PATTERN_PREFIX,
+    STATISTIC_PREFIX,
     Experiment,
     ExperimentError,
     Summary,
@@ -37,7 +38,7 @@ from sim.experiment import (
 )
 from sim.outcomes import VariableRef, window_mean
 from sim.output import code_digest, git_commit, manifest, read_json, scenario_record, write_csv, write_json, write_table
-from sim.patterns import PatternSet, check_all, load_patterns
+from sim.patterns import PatternSet, load_patterns, margins, statistics
 from sim.randomness import replicate_seeds
 from sim.scenario import Scenario
 
@@ -114,7 +115,9 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     if chunk.patterns is not None:
         needed |= chunk.patterns.recorded()
     trajectory = simulate(chunk.scenario, chunk.seeds, chunk.parameters, record=needed)
-    passed = check_all(chunk.patterns, trajectory) if chunk.patterns is not None else []
+    pattern_list = getattr(chunk.patterns, "patterns", [])
+    statistic = statistics(chunk.patterns, trajectory) if chunk.patterns is not None else []
+    passed = margins(chunk.patterns, statistic) > 0.0 if chunk.patterns is not None else []
     runs = pd.DataFrame({
         "scenario": chunk.scenario.name,
         "point": chunk.points.astype("int64"),
@@ -122,7 +125,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
         "seed": chunk.seeds,
         **chunk.parameters,
         **{name: window_mean(trajectory, ref, *chunk.outcomes[name].window) for name, ref in summaries.items()},
-        **{PATTERN_PREFIX + p.id: held for p, held in zip(getattr(chunk.patterns, "patterns", []), passed)},
+        **{PATTERN_PREFIX + p.id: held for p, held in zip(pattern_list, passed)},
+        **{STATISTIC_PREFIX + p.id: values for p, values in zip(pattern_list, statistic)},
     })
     if not series:
         return ChunkResult(runs)

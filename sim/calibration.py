@@ -1,106 +1,155 @@
-"""Calibration: rejection ABC of the free parameters against the narrative's patterns.
+"""Calibration: ABC-SMC of the behavioural parameters against the narrative's patterns.
 
-Approximate Bayesian computation by rejection (Pritchard et al. 1999; Beaumont et al.
-2002) over a Latin hypercube of the uniform priors:
+The posterior of the parameters given the patterns (Sections 1.2 and 7.8 of docs/ODD.md):
 
-1. Draw ``draws`` parameter sets from the priors (Latin hypercube, SALib) and run each
-   ``replicates`` times through the ensemble engine as one batch (:mod:`sim.batch`), so the
-   prior sample streams to disk in chunks and an interrupted calibration resumes where it
-   stopped.
-2. The distance of a parameter set is 1 minus its mean pass rate over the patterns in use
-   (by default the in-sample ones: those before the patterns file's calibration cut-off).
-3. The ``accept`` closest sets are the posterior sample; the acceptance threshold epsilon
-   is the largest accepted distance. Its trace over the growing prior sample shows whether
-   the sample is large enough.
-4. The posterior median set and the ``refine.candidates - 1`` closest sets are rerun with
-   ``refine.replicates`` fresh replicates; the one that reproduces most patterns (pass rate
-   >= 0.8), then the one nearest the posterior median, is the chosen set, written to
-   ``sim/data/calibrated_parameters.csv`` (read by every scenario) with its provenance.
+- Priors are blind: every free parameter's prior is uniform over its documented range in
+  ``sim/data/parameters.csv``. A narrower prior needs a source outside casim's own results
+  (``[priors.NAME]`` with ``low``, ``high`` and ``source``); ranges are never narrowed to fit.
+- Every run draws the leaders' dispositions from their coded ranges (:mod:`sim.leaders`), so
+  the posterior is over the parameters with the dispositions and chance integrated out.
+- The distance of a run to the narrative is the weighted root mean square of how far it
+  misses each pattern in use, with correlated patterns weighted down (:mod:`sim.summaries`).
+- The sampler is ABC-SMC (:mod:`sim.abc_smc`), whose populations are simulated as blocks of
+  the ensemble engine on local worker processes or a Dask cluster. A stopped calibration
+  resumes from its last finished generation (never across code versions or inputs).
 
-Why rejection rather than ABC-SMC (pyabc): the engine runs thousands of parameter sets per
-second when they come as one block, which a per-particle sampler cannot use; rejection
-needs no perturbation kernels or tuning, its prior sample is reusable for any threshold
-and any pattern subset, and its chunks give restartability for free.
-
-References:
-    Pritchard, J. K. et al. (1999) Population growth of human Y chromosomes: a study of Y
-    chromosome microsatellites. Molecular Biology and Evolution 16, 1791-1798.
-    Beaumont, M. A., Zhang, W. and Balding, D. J. (2002) Approximate Bayesian computation in
-    population genetics. Genetics 162, 2025-2035.
+The output folder holds the weighted posterior sample (``posterior.csv``, with its
+provenance in ``posterior.json``), the prior predictive pass rate of every pattern
+(``patterns.csv``), the posterior contraction of every parameter (``contraction.csv``), the
+tolerance schedule (``generations.csv``), figures and a manifest. A calibration file with
+``ship = true`` also writes its posterior to ``sim/data/posterior.csv`` (read by every run).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from sim.batch import read_runs, run_batch
-from sim.experiment import PATTERN_PREFIX, Design, Experiment, ParameterRanges, scenario_paths
+from sim.abc_smc import Generation, Result, Sample, Sampler, Settings
+from sim.engine import simulate
 from sim.inputs import InputError, Strict, read_input
-from sim.output import git_commit, manifest, write_csv, write_json
-from sim.parameters import CALIBRATED
-from sim.patterns import PATTERNS_FILE, PatternSet, load_patterns
-from sim.scenario import load_scenario
+from sim.output import code_digest, git_commit, manifest, read_json, write_csv, write_json, write_table
+from sim.parameters import parameter_specs
+from sim.patterns import PATTERNS_FILE, PatternSet, load_patterns, statistics
+from sim.posterior import POSTERIOR_FILE, contraction, highest_density_draw
+from sim.scenario import Scenario, load_scenario, resolve_path
+from sim.summaries import PatternDistance, pattern_distance, prior_predictive_table
+from sim.workers import worker_pool
 
-PASS_LEVEL = 0.8
+SMC_DIR = "smc"
+# Parameters that define how the index measures integration, not how the states behave.
+INDEX_FACTOR = "index"
 
 
 class CalibrationError(InputError):
     """A calibration-file problem, as one line naming the file, the field and what is allowed."""
 
 
-class Refine(Strict):
-    """Rerun the closest accepted sets with more replicates to choose one."""
+class SMC(Strict):
+    """Settings of the ABC-SMC sampler (:class:`sim.abc_smc.Settings`)."""
 
-    candidates: int = Field(default=20, ge=1, le=10_000)
-    replicates: int = Field(default=40, ge=1, le=100_000)
+    population: int = Field(default=2000, ge=10, le=1_000_000)
+    prior_draws: int = Field(default=20000, ge=10, le=10_000_000)
+    quantile: float = Field(default=0.5, gt=0.0, lt=1.0)
+    block: int = Field(default=8000, ge=1, le=1_000_000)
+    target_epsilon: float = Field(default=0.0, ge=0.0)
+    min_acceptance: float = Field(default=0.01, gt=0.0, le=1.0)
+    max_generations: int = Field(default=30, ge=1, le=1000)
+    max_runs: int = Field(default=10_000_000, ge=1)
+    scale: float = Field(default=1.0, gt=0.0, le=3.0)
+
+    @model_validator(mode="after")
+    def _population_fits(self) -> SMC:
+        if self.population > self.prior_draws:
+            raise ValueError(f"population = {self.population} is more than prior_draws = {self.prior_draws}")
+        return self
+
+
+class Prior(Strict):
+    """A prior narrower than the documented range, with its source outside casim's results."""
+
+    low: float
+    high: float
+    source: str = Field(min_length=10)
+
+    @field_validator("low", "high", mode="before")
+    @classmethod
+    def _number(cls, value):
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Coverage(Strict):
+    """Settings of the coverage check (simulation-based calibration, :mod:`sim.coverage`)."""
+
+    truths: int = Field(default=30, ge=2, le=10_000)
+    seed: int = Field(default=1, ge=0, le=2**32 - 1)
+    smc: SMC = Field(default_factory=lambda: SMC(population=500, prior_draws=5000, block=4000, max_generations=10))
 
 
 class Calibration(Strict):
     """A validated calibration file."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
     description: str = ""
     scenario: str = "baseline"
     patterns: str = "patterns.toml"
     use: Literal["in-sample", "all"] = "in-sample"
-    draws: int = Field(ge=2, le=10_000_000)
-    replicates: int = Field(default=4, ge=1, le=10_000)
-    accept: int = Field(ge=1)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     chunk_runs: int = Field(default=2000, ge=1, le=100_000)
-    refine: Refine = Field(default_factory=Refine)
-    priors: ParameterRanges = Field(min_length=1)
+    ship: bool = False
+    smc: SMC = Field(default_factory=SMC)
+    priors: dict[str, Prior] = Field(default_factory=dict)
+    fixed: dict[str, str] = Field(default_factory=dict)
+    coverage: Coverage = Field(default_factory=Coverage)
 
-    @model_validator(mode="after")
-    def _sizes(self) -> Calibration:
-        if self.accept > self.draws:
-            raise ValueError(f"accept = {self.accept} is more than draws = {self.draws}")
-        if self.refine.candidates > self.accept:
-            raise ValueError(f"refine.candidates = {self.refine.candidates} is more than accept = {self.accept}")
-        return self
+    @field_validator("priors")
+    @classmethod
+    def _narrower_priors(cls, priors: dict[str, Prior]) -> dict[str, Prior]:
+        specs = parameter_specs()
+        for name, prior in priors.items():
+            if name not in specs or specs[name].factor == INDEX_FACTOR:
+                raise ValueError(f"unknown behavioural parameter {name!r}; see sim/data/parameters.csv")
+            spec = specs[name]
+            if not spec.min <= prior.low < prior.high <= spec.max:
+                raise ValueError(f"{name}: [{prior.low}, {prior.high}] must be a range inside the documented "
+                                 f"[{spec.min}, {spec.max}] ({spec.unit})")
+        return priors
 
-    def prior_experiment(self) -> Experiment:
-        """The batch that runs the prior sample."""
-        return Experiment(name=f"{self.name}_prior", scenarios=[self.scenario], replicates=self.replicates,
-                          seed=self.seed, chunk_runs=self.chunk_runs, patterns=self.patterns,
-                          design=Design(method="latin", samples=self.draws, seed=self.seed),
-                          parameters=self.priors)
+    @field_validator("fixed")
+    @classmethod
+    def _known_fixed(cls, fixed: dict[str, str]) -> dict[str, str]:
+        specs = parameter_specs()
+        for name, reason in fixed.items():
+            if name not in specs or specs[name].factor == INDEX_FACTOR:
+                raise ValueError(f"unknown behavioural parameter {name!r}; see sim/data/parameters.csv")
+            if not reason.strip():
+                raise ValueError(f"{name}: say why it is fixed (e.g. the Morris screening that found it inert)")
+        return fixed
 
-    def refine_experiment(self) -> Experiment:
-        """The batch that reruns the candidates (explicit points, fresh seeds)."""
-        return Experiment(name=f"{self.name}_refine", scenarios=[self.scenario], replicates=self.refine.replicates,
-                          seed=self.seed + 1, chunk_runs=self.chunk_runs, patterns=self.patterns,
-                          design=Design(method="latin", samples=self.refine.candidates, seed=self.seed),
-                          parameters=self.priors)
+    def bounds(self) -> dict[str, tuple[float, float]]:
+        """The prior of every free parameter: its documented range unless a sourced one is given."""
+        specs = parameter_specs()
+        free = [name for name, spec in specs.items() if spec.factor != INDEX_FACTOR and name not in self.fixed]
+        return {name: (self.priors[name].low, self.priors[name].high) if name in self.priors
+                else (specs[name].min, specs[name].max) for name in free}
+
+    def fixed_values(self) -> dict[str, float]:
+        """Fixed parameters at their documented (hand-set) defaults."""
+        specs = parameter_specs()
+        return {name: specs[name].assumed_default for name in self.fixed}
+
+    def settings(self, smc: SMC | None = None, seed: int | None = None) -> Settings:
+        chosen = smc or self.smc
+        return Settings(**chosen.model_dump(), seed=self.seed if seed is None else seed)
 
 
 def load_calibration(path: str | Path) -> tuple[Calibration, PatternSet, Path]:
@@ -109,159 +158,261 @@ def load_calibration(path: str | Path) -> tuple[Calibration, PatternSet, Path]:
     calibration = read_input(path, "calibration", Calibration, CalibrationError)
     beside = path.parent / calibration.patterns
     patterns_path = beside if beside.is_file() else PATTERNS_FILE.parent / calibration.patterns
+    if not patterns_path.is_file():
+        raise CalibrationError(f"{path}: patterns: no patterns file {calibration.patterns!r} next to the calibration "
+                               "file or among the shipped ones")
     return calibration, load_patterns(patterns_path), patterns_path
+
+
+def scenario_for(path: Path, calibration: Calibration, patterns: PatternSet) -> Scenario:
+    """The calibration's scenario (next to the file, else a shipped one), run to the patterns' last year."""
+    beside = path.parent / calibration.scenario
+    reference = beside if beside.is_file() or beside.with_suffix(".toml").is_file() else calibration.scenario
+    return load_scenario(resolve_path(reference) if Path(reference).is_file() else reference,
+                         end_year=patterns.last_year)
+
+
+def patterns_in_use(patterns: PatternSet, use: str) -> list[str]:
+    """The ids of the patterns the distance uses: all, or those up to the cut-off."""
+    return [p.id for p in patterns.patterns if use == "all" or patterns.in_sample(p)]
+
+
+# ------------------------------------------------------------------------ simulation
+
+
+def pattern_statistics(scenario: Scenario, patterns: PatternSet, names: list[str], fixed: dict[str, float],
+                       theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Every pattern's statistic (B, P) in one run per parameter set (B, k) and seed (B,).
+
+    Each run draws the leaders' dispositions from its own seed. Runs in a worker process.
+    """
+    params = {**fixed, **{name: theta[:, k] for k, name in enumerate(names)}}
+    trajectory = simulate(scenario, seeds, params, record=patterns.recorded())
+    return statistics(patterns, trajectory).T
+
+
+@dataclass
+class EngineModel:
+    """The model as the sampler sees it: blocks of parameter sets in, pattern statistics out."""
+
+    scenario: Scenario
+    patterns: PatternSet
+    names: list[str]
+    fixed: dict[str, float]
+    chunk_runs: int
+    pool_map: object  # map(function, *iterables) of sim.workers.worker_pool
+
+    def __call__(self, theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        starts = range(0, len(theta), self.chunk_runs)
+        parts = self.pool_map(pattern_statistics, *zip(*[
+            (self.scenario, self.patterns, self.names, self.fixed, theta[s : s + self.chunk_runs],
+             seeds[s : s + self.chunk_runs]) for s in starts]))
+        return np.concatenate(list(parts))
+
+
+# ------------------------------------------------------------------------ checkpoints
+
+
+def _sample_table(sample: Sample, names: list[str], patterns: PatternSet) -> pd.DataFrame:
+    table = pd.DataFrame(sample.theta, columns=names)
+    table["seed"] = sample.seeds
+    for k, pattern in enumerate(patterns.patterns):
+        table[f"stat_{pattern.id}"] = sample.summaries[:, k]
+    return table
+
+
+def _sample_from(table: pd.DataFrame, names: list[str], patterns: PatternSet) -> Sample:
+    return Sample(table[names].to_numpy(), table["seed"].to_numpy(),
+                  table[[f"stat_{p.id}" for p in patterns.patterns]].to_numpy())
+
+
+def save_checkpoint(result: Result, folder: Path, names: list[str], patterns: PatternSet, identity: dict) -> None:
+    """Write the prior sample and every finished generation (each file once, atomically)."""
+    if not (folder / "prior.parquet").is_file():
+        write_table(_sample_table(result.prior, names, patterns), folder / "prior.parquet")
+    for generation in result.generations:
+        path = folder / f"generation-{generation.index:02d}.parquet"
+        if not path.is_file():
+            table = _sample_table(generation.sample, names, patterns)
+            table["distance"], table["weight"] = generation.distances, generation.weights
+            write_table(table, path)
+    write_json({**identity, "generations": [{"index": g.index, "epsilon": g.epsilon, "runs": g.runs,
+                                             "acceptance": g.acceptance, "scale": g.scale}
+                                            for g in result.generations]}, folder / "state.json")
+
+
+def load_checkpoint(folder: Path, names: list[str], patterns: PatternSet, identity: dict,
+                    distance: PatternDistance | None) -> Result | None:
+    """The saved prior sample and generations, or None when there are none.
+
+    Raises:
+        CalibrationError: the folder holds a calibration of other inputs or code.
+    """
+    if not (folder / "state.json").is_file() or not (folder / "prior.parquet").is_file():
+        return None
+    state = read_json(folder / "state.json")
+    if {key: state.get(key) for key in identity} != identity:
+        raise CalibrationError(f"{folder.parent}: holds a calibration of other settings, inputs or code; choose "
+                               "another --out or delete the folder")
+    prior = _sample_from(pd.read_parquet(folder / "prior.parquet"), names, patterns)
+    if distance is None:
+        return Result(prior, np.array([]))
+    result = Result(prior, distance(prior.summaries))
+    for entry in state["generations"]:
+        table = pd.read_parquet(folder / f"generation-{entry['index']:02d}.parquet")
+        result.generations.append(Generation(entry["index"], entry["epsilon"], _sample_from(table, names, patterns),
+                                             table["distance"].to_numpy(), table["weight"].to_numpy(),
+                                             entry["runs"], entry["acceptance"], entry["scale"]))
+    return result
+
+
+# ------------------------------------------------------------------------ the calibration
 
 
 @dataclass
 class CalibrationResult:
     """What a calibration produced."""
 
+    result: Result
     posterior: pd.DataFrame
-    trace: pd.DataFrame
-    candidates: pd.DataFrame
-    chosen: dict[str, float]
+    patterns_table: pd.DataFrame
+    contraction: pd.DataFrame
+    generations: pd.DataFrame
     record: dict
 
 
-def pattern_columns(patterns: PatternSet, use: str) -> list[str]:
-    """The run columns of the patterns the distance uses."""
-    chosen = [p for p in patterns.patterns if use == "all" or patterns.in_sample(p)]
-    return [PATTERN_PREFIX + p.id for p in chosen]
+def _relative(path: Path) -> str:
+    """A path relative to the project (or the working folder), never an absolute machine path."""
+    root = Path(__file__).resolve().parent.parent
+    for base in (root, Path.cwd()):
+        try:
+            return Path(path).resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return Path(path).name
 
 
-def pass_rates(runs: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Pass rate of each pattern per parameter set (design point), over its replicates."""
-    return runs.groupby("point", sort=True)[columns].mean()
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def distances(runs: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """ABC distance per parameter set: 1 - mean pass rate over the patterns in use."""
-    return 1.0 - pass_rates(runs, columns).mean(axis=1)
-
-
-def threshold_trace(distance: pd.Series, accept_share: float, chunk_points: int) -> pd.DataFrame:
-    """The acceptance threshold as the prior sample grows, one row per chunk's worth of draws."""
-    values = distance.sort_index().to_numpy()
-    rows = []
-    for seen in range(chunk_points, len(values) + chunk_points, chunk_points):
-        sample = values[: min(seen, len(values))]
-        keep = max(1, round(accept_share * len(sample)))
-        rows.append({"draws": len(sample), "epsilon": float(np.sort(sample)[keep - 1]), "best": float(sample.min())})
-    return pd.DataFrame(rows)
-
-
-def _choose(candidates: pd.DataFrame) -> pd.Series:
-    """The candidate reproducing most patterns; among equals, the one nearest the posterior median.
-
-    Nearness to the median, not the highest pass rate, breaks ties: parameters the patterns
-    do not identify then stay at the centre of their posterior instead of wherever the
-    luckiest replicates put them.
-    """
-    return candidates.sort_values(["reproduced", "distance_to_median"], ascending=[False, True]).iloc[0]
-
-
-def _candidates(posterior: pd.DataFrame, names: list[str], bounds: dict, count: int) -> pd.DataFrame:
-    """The posterior median set and the ``count - 1`` accepted sets closest to the data."""
-    median = posterior[names].median().to_frame().T.assign(prior_point=-1, distance=np.nan)
-    closest = posterior.head(count - 1).reset_index().rename(columns={"point": "prior_point"})
-    table = pd.concat([median, closest[[*names, "prior_point", "distance"]]], ignore_index=True)
-    scale = np.array([bounds[n][1] - bounds[n][0] for n in names])
-    table["distance_to_median"] = np.sqrt((((table[names] - median[names].to_numpy()) / scale) ** 2).mean(axis=1))
-    return table.rename(columns={"distance": "prior_distance"})
-
-
-def parameters_file() -> Path:
-    """Where the chosen set goes: ``sim/data/calibrated_parameters.csv`` of this checkout."""
-    return Path(str(resources.files("sim.data").joinpath(f"{CALIBRATED}.csv")))
+def generations_table(result: Result) -> pd.DataFrame:
+    """One row per generation: tolerance, runs, acceptance rate, distinct particles, step scale."""
+    return pd.DataFrame([{"generation": g.index, "epsilon": g.epsilon, "runs": g.runs, "acceptance": g.acceptance,
+                          "distinct_particles": g.unique, "step_scale": g.scale} for g in result.generations])
 
 
 def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | None = None,
-              parameters_out: Path | None = None, progress: bool = True) -> CalibrationResult:
-    """Run (or resume) a calibration and write its outputs and the chosen parameter set.
+              posterior_out: Path | None = None, progress: bool = True) -> CalibrationResult:
+    """Run (or resume) a calibration and write its outputs.
 
     Args:
         path: the calibration file.
-        out: output folder (``prior/`` and ``refine/`` batches, tables, figures, manifest).
-        workers, scheduler: as for :func:`sim.batch.run_batch`.
-        parameters_out: where to write the chosen set (default: :func:`parameters_file`);
-            a JSON file with its provenance is written next to it.
-        progress: show progress bars.
+        out: output folder (checkpoints in ``smc/``, tables, figures, manifest).
+        workers, scheduler: local worker processes, or a Dask scheduler (``"local"`` or an
+            address), as for :func:`sim.batch.run_batch`.
+        posterior_out: where else to write the posterior (``sim/data/posterior.csv`` for a
+            calibration with ``ship = true``), with its provenance JSON beside it.
+        progress: print a line per generation on stderr.
     """
-    from sim.figures import plot_posterior, plot_threshold_trace
+    from sim.figures_inference import plot_contraction, plot_posterior_marginals, plot_tolerances
 
-    started = datetime.now(UTC)
-    path = Path(path).resolve()
+    started = time.perf_counter()
+    path = Path(path)
     calibration, patterns, patterns_path = load_calibration(path)
-    (scenario_file,) = scenario_paths(path, calibration.prior_experiment())
-    scenario = load_scenario(scenario_file, end_year=patterns.last_year)
-    columns = pattern_columns(patterns, calibration.use)
-    names = list(calibration.priors)
+    scenario = scenario_for(path, calibration, patterns)
+    used = patterns_in_use(patterns, calibration.use)
+    bounds = calibration.bounds()
+    names = list(bounds)
+    low, high = np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names])
+    fixed = calibration.fixed_values()
+    identity = {"calibration_sha256": hashlib.sha256(calibration.model_dump_json().encode()).hexdigest(),
+                "patterns_sha256": _sha256(patterns_path), "scenario_sha256": scenario.digest(),
+                "code_sha256": code_digest(), "git_commit": git_commit()}
 
-    prior = calibration.prior_experiment()
-    prior_report = run_batch(path, prior, [scenario], out / "prior", workers=workers, scheduler=scheduler,
-                             progress=progress)
-    runs = read_runs(out / "prior")
-    draws = runs.groupby("point", sort=True)[names].first()
-    distance = distances(runs, columns)
-    accepted = distance.nsmallest(calibration.accept, keep="first").index
-    posterior = draws.loc[accepted].assign(distance=distance.loc[accepted]).sort_values("distance")
-    points_per_chunk = max(1, calibration.chunk_runs // calibration.replicates)
-    trace = threshold_trace(distance, calibration.accept / calibration.draws, points_per_chunk)
+    def report(result: Result) -> None:
+        save_checkpoint(result, out / SMC_DIR, names, patterns, identity)
+        if progress and result.generations:
+            g = result.generations[-1]
+            print(f"{calibration.name}: generation {g.index}: tolerance {g.epsilon:.4f}, {g.runs} runs, "
+                  f"acceptance {g.acceptance:.3f}, {g.unique} distinct particles "
+                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+        elif progress:
+            print(f"{calibration.name}: prior sample of {len(result.prior.theta)} runs done "
+                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
-    bounds = {n: tuple(calibration.priors[n]) for n in names}
-    candidates = _candidates(posterior, names, bounds, calibration.refine.candidates)
-    refine_report = run_batch(path, calibration.refine_experiment(), [scenario], out / "refine", workers=workers,
-                              scheduler=scheduler, progress=progress, points=candidates[names])
-    refined = pass_rates(read_runs(out / "refine"), columns)
-    candidates["reproduced"] = (refined >= PASS_LEVEL).sum(axis=1).to_numpy()
-    candidates["mean_pass_rate"] = refined.mean(axis=1).to_numpy()
-    best = _choose(candidates)
-    chosen = {name: float(best[name]) for name in names}
+    with worker_pool(workers, scheduler, preload="sim.calibration") as pool_map:
+        model = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map)
+        sampler = Sampler(low, high, model, None, calibration.settings())
+        saved = load_checkpoint(out / SMC_DIR, names, patterns, identity, None)
+        prior = saved.prior if saved is not None else sampler.prior_sample()
+        sampler.distance = pattern_distance(patterns, used, prior.summaries)
+        result = load_checkpoint(out / SMC_DIR, names, patterns, identity, sampler.distance) if saved else None
+        if result is None:
+            result = Result(prior, sampler.distance(prior.summaries))
+            report(result)
+        result = sampler.run(result, on_generation=report)
 
-    finished = datetime.now(UTC)
+    final = result.posterior
+    specs = parameter_specs()
+    posterior = pd.DataFrame(final.sample.theta, columns=names)
+    posterior.insert(0, "draw", np.arange(len(posterior)))
+    posterior.insert(1, "weight", final.weights)
+    posterior.insert(2, "distance", final.distances)
+    point = highest_density_draw(posterior, bounds)
+    shrink = contraction(posterior, bounds)
+    table = prior_predictive_table(patterns, sampler.distance, result.prior.summaries)
+    generations = generations_table(result)
+    wall = round(time.perf_counter() - started, 1)
     record = {
-        "created": finished.isoformat(timespec="seconds"),
-        "method": "rejection ABC over a Latin hypercube of uniform priors, then a refinement of the closest sets",
-        "calibration_file": str(path),
-        "calibration_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "method": "ABC-SMC (population Monte Carlo ABC with adaptive tolerances, sim/abc_smc.py), "
+                  "one run per particle, leaders' dispositions drawn in every run",
+        "calibration_file": _relative(path),
+        "calibration_sha256": _sha256(path),
         "settings": calibration.model_dump(mode="json"),
-        "patterns_file": str(patterns_path),
-        "patterns_used": [c.removeprefix(PATTERN_PREFIX) for c in columns],
+        "priors": {name: [bounds[name][0], bounds[name][1]] for name in names},
+        "prior_sources": {name: prior.source for name, prior in calibration.priors.items()}
+        or "every prior is the documented range of sim/data/parameters.csv",
+        "fixed": {name: {"value": fixed[name], "reason": calibration.fixed[name]} for name in fixed},
+        "patterns_file": _relative(patterns_path),
+        "patterns_sha256": identity["patterns_sha256"],
+        "patterns_used": used,
+        "pattern_weights": dict(zip(table["pattern"], table["weight"])),
+        "effective_patterns": float(sampler.distance.weights.sum()),
         "scenario": scenario.name,
         "scenario_sha256": scenario.digest(),
-        "seeds": {"prior_sample": calibration.seed, "prior_replicates": prior.seed,
-                  "refine_replicates": calibration.refine_experiment().seed},
-        "epsilon": float(posterior["distance"].max()),
-        "chosen": {"candidate": "posterior median" if best["prior_point"] < 0 else f"prior draw {int(best['prior_point'])}",
-                   "reproduced": int(best["reproduced"]),
-                   "patterns_used": len(columns), "mean_pass_rate": float(best["mean_pass_rate"]),
-                   "replicates": calibration.refine.replicates},
-        "wall_time_s": round((finished - started).total_seconds(), 1),
-        "batches": {"prior_wall_time_s": prior_report.wall_time_s, "refine_wall_time_s": refine_report.wall_time_s},
+        "seeds": {"calibration": calibration.seed,
+                  "rule": "run seeds: sim.abc_smc.run_seeds(seed, generation, block, size); dispositions keyed on them"},
+        "draws": len(posterior),
+        "point_draw": point,
+        "generations": generations.to_dict(orient="records"),
+        "stopped": result.stopped,
+        "runs": result.runs,
+        "wall_time_s": wall,
+        "workers": workers,
         "git_commit": git_commit(),
     }
-    quantiles = posterior[names].quantile([0.05, 0.5, 0.95])
-    values = pd.DataFrame({
-        "name": names,
-        "value": [chosen[n] for n in names],
-        "prior_low": [calibration.priors[n][0] for n in names],
-        "prior_high": [calibration.priors[n][1] for n in names],
-        "posterior_p05": quantiles.loc[0.05].to_numpy(),
-        "posterior_median": quantiles.loc[0.5].to_numpy(),
-        "posterior_p95": quantiles.loc[0.95].to_numpy(),
-    })
-    target = Path(parameters_out) if parameters_out is not None else parameters_file()
-
-    write_csv(posterior.reset_index(), out / "posterior.csv")
-    write_csv(trace, out / "threshold_trace.csv")
-    write_csv(candidates, out / "candidates.csv")
-    write_csv(values, out / "chosen_parameters.csv")
-    figures = [plot_posterior(draws, posterior, chosen, bounds, out / "figures" / "posterior.png"),
-               plot_threshold_trace(trace, out / "figures" / "threshold_trace.png")]
-    write_json(manifest(kind="calibrate", **record, parameters_file=str(target),
-                        outputs=["posterior.csv", "threshold_trace.csv", "candidates.csv", "chosen_parameters.csv",
-                                 *[str(f.relative_to(out)) for f in figures], "prior/", "refine/"]),
+    write_csv(posterior, out / "posterior.csv")
+    write_json(record, out / "posterior.json")
+    write_csv(table, out / "patterns.csv")
+    write_csv(shrink, out / "contraction.csv")
+    write_csv(generations, out / "generations.csv")
+    figures = [
+        plot_posterior_marginals(result.prior.theta, posterior, bounds, specs, out / "figures" / "posterior.png"),
+        plot_tolerances(generations, out / "figures" / "tolerances.png"),
+        plot_contraction(shrink, out / "figures" / "contraction.png"),
+    ]
+    if posterior_out is not None:
+        write_csv(posterior, Path(posterior_out))
+        write_json(record, Path(posterior_out).with_suffix(".json"))
+    write_json(manifest(kind="calibrate", **record, posterior_file=_relative(posterior_out) if posterior_out else None,
+                        outputs=["posterior.csv", "posterior.json", "patterns.csv", "contraction.csv",
+                                 "generations.csv", *[f.relative_to(out).as_posix() for f in figures], f"{SMC_DIR}/"]),
                out / "manifest.json")
-    write_json(record, target.with_suffix(".json"))
-    write_csv(values, target)
-    return CalibrationResult(posterior, trace, candidates, chosen, record)
+    return CalibrationResult(result, posterior, table, shrink, generations, record)
+
+
+def shipped_posterior_file() -> Path:
+    """Where a calibration with ``ship = true`` writes: ``sim/data/posterior.csv`` of this checkout."""
+    return POSTERIOR_FILE

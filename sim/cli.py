@@ -145,24 +145,33 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def command_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibration import calibrate, load_calibration, parameters_file
+    from sim.calibration import calibrate, load_calibration, shipped_posterior_file
 
     calibration, _, _ = load_calibration(args.calibration)  # a bad file fails here, before anything runs
+    workers = args.workers or default_workers()
+    if args.check_coverage:
+        from sim.coverage import check_coverage
+
+        out = Path(args.out) if args.out else RESULTS / f"{calibration.name}_coverage"
+        report = check_coverage(args.calibration, out, workers=workers)
+        print(report.summary_line())
+        print(f"casim: wrote {out}/ (coverage.csv, ranks.csv, figures/ranks.png, manifest.json)")
+        return 0
     out = Path(args.out) if args.out else RESULTS / calibration.name
-    target = Path(args.parameters_out) if args.parameters_out else parameters_file()
+    target = (Path(args.posterior_out) if args.posterior_out
+              else shipped_posterior_file() if calibration.ship else None)
     try:
-        result = calibrate(args.calibration, out, workers=args.workers or default_workers(),
-                           scheduler=args.scheduler, parameters_out=target)
+        result = calibrate(args.calibration, out, workers=workers, scheduler=args.scheduler, posterior_out=target)
     except KeyboardInterrupt:
-        print(f"casim: interrupted; finished chunks are kept in {out}/; rerun the same command to resume",
+        print(f"casim: interrupted; finished generations are kept in {out}/smc/; rerun the same command to resume",
               file=sys.stderr)
         return 130
-    chosen = result.record["chosen"]
-    print(f"casim: accepted {len(result.posterior)} of {calibration.draws} draws (epsilon "
-          f"{result.record['epsilon']:.3f}); chosen set reproduces {chosen['reproduced']} of "
-          f"{chosen['patterns_used']} patterns in {chosen['replicates']} replicates; "
-          f"{result.record['wall_time_s']:.0f} s")
-    print(f"casim: wrote {out}/ and the chosen parameters to {target}")
+    record = result.record
+    strong = int((result.contraction["contraction"] >= 0.5).sum())
+    print(f"casim: {len(record['generations'])} generations, {record['runs']:,} runs, final tolerance "
+          f"{record['generations'][-1]['epsilon']:.4f} ({record['stopped']}); {record['draws']} weighted draws; "
+          f"{strong} of {len(result.contraction)} parameters contract by 0.5 or more; {record['wall_time_s']:.0f} s")
+    print(f"casim: wrote {out}/" + (f" and the posterior to {target}" if target else ""))
     return 0
 
 
@@ -220,8 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
     calibrate_parser.add_argument("--scheduler", metavar="ADDRESS", help="run on Dask ('local' or an address)")
     calibrate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<calibration name>/)")
-    calibrate_parser.add_argument("--parameters-out", metavar="FILE",
-                                  help="where to write the chosen set (default: sim/data/calibrated_parameters.csv)")
+    calibrate_parser.add_argument("--posterior-out", metavar="FILE",
+                                  help="where else to write the posterior (default: sim/data/posterior.csv when the "
+                                       "calibration file says ship = true)")
+    calibrate_parser.add_argument("--check-coverage", action="store_true",
+                                  help="simulation-based calibration: calibrate on synthetic data from prior draws "
+                                       "and report how often the credible intervals cover the truth")
     report_parser = commands.add_parser("report", help="a self-contained HTML report of a results folder")
     report_parser.add_argument("folder", metavar="DIR", help="a folder written by run, compare, batch, analyze, "
                                "validate or calibrate")

@@ -22,8 +22,10 @@ from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
 # Columns of every run row, before the parameters and outcomes.
 RUN_COLUMNS = ("scenario", "point", "replicate", "seed")
-# Run columns holding whether a pattern of the experiment's patterns file holds.
+# Run columns holding whether a pattern of the experiment's patterns file holds, and its
+# statistic (sim.patterns.Pattern.statistic).
 PATTERN_PREFIX = "pass_"
+STATISTIC_PREFIX = "stat_"
 
 
 class ExperimentError(InputError):
@@ -166,9 +168,10 @@ class Experiment(Strict):
             raise ValueError(f"parameters: the {self.design.method} design needs at least one parameter range")
         taken = set(RUN_COLUMNS) | set(self.parameters)
         for name in self.outcomes:
-            if name in taken or not name.isidentifier() or name.startswith(PATTERN_PREFIX):
+            if name in taken or not name.isidentifier() or name.startswith((PATTERN_PREFIX, STATISTIC_PREFIX)):
                 raise ValueError(f"outcomes.{name}: an outcome needs a name that is an identifier, does not start "
-                                 f"with {PATTERN_PREFIX!r} and is not one of {', '.join(sorted(taken))}")
+                                 f"with {PATTERN_PREFIX!r} or {STATISTIC_PREFIX!r} and is not one of "
+                                 f"{', '.join(sorted(taken))}")
         if not self.outcomes and not self.series and self.patterns is None:
             raise ValueError("outcomes: name at least one outcome, series or patterns file to keep")
         for k, discovery in enumerate(self.analysis.discover):

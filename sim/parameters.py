@@ -1,8 +1,10 @@
 """Model parameters: names, units, ranges and sources from ``sim/data/parameters.csv``.
 
-Defaults are the assumed values of that file, except where ``casim calibrate`` has written
-a calibrated value to ``sim/data/calibrated_parameters.csv`` (how it was obtained is in
-``calibrated_parameters.json`` next to it).
+Defaults are the assumed (hand-set) values of that file, except where the shipped posterior
+(``sim/data/posterior.csv``, written by ``casim calibrate``) has a value: then the default is
+the posterior's highest-density draw (named in ``posterior.json`` beside it). Runs use the
+whole posterior by default (:mod:`sim.posterior`); the defaults serve single runs such as the
+Mesa model's.
 
 A value is a float, or an array of shape (R,) when a parameter design gives each replicate
 its own value. Rules broadcast it with :func:`per_state` or :func:`per_dyad`.
@@ -33,29 +35,35 @@ class ParameterSpec:
     factor: str
     description: str
     source: str
-    assumed_default: float | None = None  # the value before calibration, when calibrated
+    assumed_default: float | None = None  # the hand-set value of parameters.csv
 
 
-CALIBRATED = "calibrated_parameters"
+POSTERIOR = "posterior"
 
 
 @cache
 def parameter_specs() -> dict[str, ParameterSpec]:
     """All parameters by name, in file order."""
     table = read_table("parameters")
-    specs = {row.name: ParameterSpec(**row._asdict()) for row in table.itertuples(index=False)}
-    if resources.files("sim.data").joinpath(f"{CALIBRATED}.csv").is_file():
-        for row in read_table(CALIBRATED).itertuples(index=False):
-            spec = specs[row.name]
-            specs[row.name] = replace(spec, default=float(row.value), assumed_default=spec.default,
-                                      source=f"calibrated (ABC, sim/data/{CALIBRATED}.csv); before: {spec.source}")
+    specs = {row.name: replace(ParameterSpec(**row._asdict()), assumed_default=row.default)
+             for row in table.itertuples(index=False)}
+    record = calibration_record()
+    if record["calibrated"]:
+        draws = read_table(POSTERIOR).set_index("draw")
+        point = draws.loc[record["point_draw"]]
+        for name in draws.columns.drop(["weight", "distance"], errors="ignore"):
+            specs[name] = replace(specs[name], default=float(point[name]),
+                                  source=f"posterior point: draw {record['point_draw']} of sim/data/{POSTERIOR}.csv "
+                                         f"(ABC-SMC); before: {specs[name].default} ({specs[name].source})")
     return specs
 
 
 def calibration_record() -> dict:
-    """How the calibrated defaults were obtained, or ``{"calibrated": False}``."""
-    path = resources.files("sim.data").joinpath(f"{CALIBRATED}.json")
-    return {"calibrated": True, **json.loads(path.read_text(encoding="utf-8"))} if path.is_file() else {"calibrated": False}
+    """How the shipped posterior was obtained (``posterior.json``), or ``{"calibrated": False}``."""
+    data = resources.files("sim.data")
+    if not (data.joinpath(f"{POSTERIOR}.csv").is_file() and data.joinpath(f"{POSTERIOR}.json").is_file()):
+        return {"calibrated": False}
+    return {"calibrated": True, **json.loads(data.joinpath(f"{POSTERIOR}.json").read_text(encoding="utf-8"))}
 
 
 class Parameters(Mapping):

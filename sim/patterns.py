@@ -13,6 +13,12 @@ Kinds:
     ``peak``: the mean over ``window`` exceeds the mean over the rest of ``span`` by more
         than ``tolerance``.
 
+Besides pass or fail, each pattern gives a continuous *statistic* per run (the window mean,
+the largest or smallest year with ``every_year``, or the difference of two means) and its
+*margin*: how far the statistic lies on the passing side of the threshold, in units of the
+pattern's ``scale`` (its tolerance where it has one, else the size of its threshold). The
+calibration measures distances with the margins, not with pass counts (docs/ODD.md, 7.8).
+
 References:
     Grimm, V. et al. (2005) Pattern-oriented modeling of agent-based complex systems:
     lessons from ecology. Science 310, 987-991.
@@ -53,6 +59,7 @@ class Pattern(Strict):
     value: float | None = None
     every_year: bool = False
     tolerance: float = Field(default=0.0, ge=0.0)
+    scale: float | None = Field(default=None, gt=0.0)
     tags: list[str] = Field(default_factory=list)
     source: str = Field(min_length=1)
 
@@ -62,7 +69,7 @@ class Pattern(Strict):
         VariableRef.parse(text)
         return text
 
-    @field_validator("value", "tolerance", mode="before")
+    @field_validator("value", "tolerance", "scale", mode="before")
     @classmethod
     def _number(cls, value):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -79,7 +86,16 @@ class Pattern(Strict):
         if self.kind == "peak" and not (self.span[0] <= self.window[0] and self.window[1] <= self.span[1]
                                         and self.span != self.window):
             raise ValueError(f"span {self.span} must contain the window {self.window} and more years")
+        if self.scale is None and self.tolerance == 0.0 and not self.value:
+            raise ValueError("give scale: the size of a clear miss (the pattern has no tolerance or value to take it from)")
         return self
+
+    @property
+    def unit(self) -> float:
+        """How far off counts as one unit of miss: ``scale``, else the tolerance, else |value|."""
+        if self.scale is not None:
+            return self.scale
+        return self.tolerance if self.tolerance > 0.0 else abs(self.value)
 
     @property
     def first_year(self) -> int:
@@ -98,31 +114,48 @@ class Pattern(Strict):
             text += f" within {self.span[0]}-{self.span[1]}"
         return text
 
-    def check(self, trajectory: Trajectory) -> np.ndarray:
-        """Whether each replicate satisfies the pattern (R,) bool."""
+    def statistic(self, trajectory: Trajectory) -> np.ndarray:
+        """The pattern's statistic in each replicate (R,).
+
+        ``below`` / ``above``: the window mean, or with ``every_year`` its largest (smallest)
+        year; ``rises`` / ``falls``: window mean less reference mean; ``peak``: window mean
+        less the mean of the rest of the span.
+        """
         values = VariableRef.parse(self.variable).values(trajectory)
         years = trajectory.years
         if self.first_year < years[0] or self.last_year > years[-1]:
             raise ValueError(f"pattern {self.id} needs {self.first_year}-{self.last_year}; the run has "
                              f"{years[0]}-{years[-1]}")
 
-        def mean(first: int, last: int, exclude: list[int] | None = None) -> np.ndarray:
-            rows = (years >= first) & (years <= last)
-            if exclude is not None:
-                rows &= ~((years >= exclude[0]) & (years <= exclude[1]))
-            return values[rows].mean(axis=0)
+        def rows(first: int, last: int) -> np.ndarray:
+            return (years >= first) & (years <= last)
 
-        inside = mean(*self.window)
+        inside = values[rows(*self.window)]
         if self.kind in ("below", "above"):
-            rows = (years >= self.window[0]) & (years <= self.window[1])
-            checked = values[rows] if self.every_year else inside[None]
-            holds = checked < self.value + self.tolerance if self.kind == "below" else checked > self.value - self.tolerance
-            return holds.all(axis=0)
-        if self.kind == "rises":
-            return inside - mean(*self.reference) > self.tolerance
-        if self.kind == "falls":
-            return inside - mean(*self.reference) < -self.tolerance
-        return inside - mean(*self.span, exclude=self.window) > self.tolerance
+            if not self.every_year:
+                return inside.mean(axis=0)
+            return inside.max(axis=0) if self.kind == "below" else inside.min(axis=0)
+        if self.kind in ("rises", "falls"):
+            return inside.mean(axis=0) - values[rows(*self.reference)].mean(axis=0)
+        rest = rows(*self.span) & ~rows(*self.window)
+        return inside.mean(axis=0) - values[rest].mean(axis=0)
+
+    def margin(self, statistic: np.ndarray) -> np.ndarray:
+        """How far each statistic lies on the passing side of the threshold, in units of
+        :attr:`unit` (positive: the pattern holds)."""
+        if self.kind == "below":
+            distance = self.value + self.tolerance - statistic
+        elif self.kind == "above":
+            distance = statistic - (self.value - self.tolerance)
+        elif self.kind == "falls":
+            distance = -self.tolerance - statistic
+        else:  # rises, peak
+            distance = statistic - self.tolerance
+        return distance / self.unit
+
+    def check(self, trajectory: Trajectory) -> np.ndarray:
+        """Whether each replicate satisfies the pattern (R,) bool."""
+        return self.margin(self.statistic(trajectory)) > 0.0
 
 
 class PatternSet(Strict):
@@ -163,6 +196,16 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> PatternSet:
 def check_all(patterns: PatternSet, trajectory: Trajectory) -> np.ndarray:
     """Pass (True) or fail of every pattern in every replicate (P, R)."""
     return np.array([pattern.check(trajectory) for pattern in patterns.patterns])
+
+
+def statistics(patterns: PatternSet, trajectory: Trajectory) -> np.ndarray:
+    """Every pattern's statistic in every replicate (P, R)."""
+    return np.array([pattern.statistic(trajectory) for pattern in patterns.patterns])
+
+
+def margins(patterns: PatternSet, statistic: np.ndarray) -> np.ndarray:
+    """Every pattern's margin (P, R) from its statistics (P, R); positive where it holds."""
+    return np.array([pattern.margin(values) for pattern, values in zip(patterns.patterns, statistic)])
 
 
 def score_table(patterns: PatternSet, passed: np.ndarray, pass_level: float = 0.8) -> pd.DataFrame:

@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.patterns import PatternError, PatternSet, check_all, load_patterns, score_table, trajectory_from_table
+from sim.outcomes import VariableRef
+from sim.patterns import (
+    PatternError,
+    PatternSet,
+    check_all,
+    load_patterns,
+    margins,
+    score_table,
+    statistics,
+    trajectory_from_table,
+)
 
 YEARS = np.arange(2000, 2011)
 
@@ -87,10 +97,36 @@ def test_region_and_country_variables_are_found():
     trajectory = trajectory_from_table(pd.concat([region, country]))
     rises, low = check_all(_patterns(
         {"id": "trust_rises", "variable": "region.trust", "kind": "rises", "window": [2007, 2010],
-         "reference": [2000, 2004]},
+         "reference": [2000, 2004], "scale": 0.1},
         {"id": "gdp_low", "variable": "country.UZB.gdp", "kind": "below", "window": [2000, 2010], "value": 1.0},
     ), trajectory)
     assert rises[0] and low[0]
+
+
+def test_margins_measure_how_far_a_statistic_lies_from_its_threshold():
+    trajectory = trajectory_from_table(_table({1: FLAT_LOW, 2: RISING}))
+    patterns = _patterns(
+        {"id": "low", "kind": "below", "window": [2000, 2004], "value": 0.2},
+        {"id": "rises", "kind": "rises", "window": [2007, 2010], "reference": [2000, 2004], "tolerance": 0.3},
+        {"id": "every", "kind": "below", "window": [2000, 2010], "value": 0.5, "every_year": True},
+    )
+    statistic = statistics(patterns, trajectory)
+    margin = margins(patterns, statistic)
+    # The margin is signed distance past the threshold over the pattern's unit, and it is
+    # positive exactly where the pattern holds.
+    np.testing.assert_array_equal(margin > 0, check_all(patterns, trajectory))
+    low, rises, every = patterns.patterns
+    assert low.unit == 0.2 and rises.unit == 0.3
+    np.testing.assert_allclose(margin[0], (0.2 - statistic[0]) / 0.2)
+    np.testing.assert_allclose(margin[1], (statistic[1] - 0.3) / 0.3)
+    # every_year: the statistic is the worst year.
+    values = VariableRef.parse("dyad.KGZ-UZB.border_openness").values(trajectory)
+    np.testing.assert_allclose(statistic[2], values.max(axis=0))
+
+
+def test_a_pattern_without_tolerance_or_value_needs_a_scale():
+    with pytest.raises(ValueError, match="give scale"):
+        _patterns({"id": "rises", "kind": "rises", "window": [2007, 2010], "reference": [2000, 2004]})
 
 
 def test_a_pattern_outside_the_run_is_an_error():

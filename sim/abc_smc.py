@@ -1,0 +1,270 @@
+"""Sequential Monte Carlo ABC that simulates each population as whole blocks of runs.
+
+The replenishment ABC-SMC of Drovandi and Pettitt (2011), an adaptive sequential Monte Carlo
+sampler in the sense of Del Moral, Doucet and Jasra (2012):
+
+1. Generation 0 is a sample of the prior (a Latin hypercube); the ``population`` draws
+   nearest the data form generation 1, each with the same weight (rejection ABC).
+2. Generation t's tolerance is the ``quantile`` of generation t-1's distances. The particles
+   within it are kept; as many as were dropped are resampled from the kept ones and moved by
+   ABC Markov chain Monte Carlo (Marjoram et al. 2003): a random-walk proposal, reflected at
+   the prior's bounds, is simulated and accepted when its distance is within the tolerance.
+   The first round of moves estimates the acceptance rate, which sets how many rounds give
+   each particle a move with probability 0.99. The population then targets the ABC
+   posterior at the new tolerance with equal weights, so the weights never degenerate, as
+   importance weights do in tens of dimensions.
+3. It stops when the tolerance reaches ``target_epsilon``, when it cannot fall (the
+   population's distances are tied), when the moves' acceptance rate falls below
+   ``min_acceptance``, after ``max_generations``, or when the next generation could exceed
+   ``max_runs`` in all. The last finished generation is the posterior.
+
+The step of the random walk is ``scale`` times each parameter's spread over the kept
+particles, in coordinates scaled to the prior's box, one coordinate at a time, so that the
+reflected proposal is symmetric and the Metropolis-Hastings ratio for a uniform prior is
+the indicator of the tolerance. ``scale`` adapts between generations toward an acceptance
+rate of 0.15-0.4.
+
+The model is a black box ``simulate(theta, seeds) -> summaries`` over a block of parameter
+sets (B, k) and run seeds (B,), and ``distance(summaries) -> (B,)``: the ensemble engine runs
+a block of thousands of parameter sets at once, which a sampler that proposes one particle at
+a time cannot use (docs/ODD.md, Section 7.8). Every random number comes from the settings'
+seed, the generation and the round, so a run is reproducible and resumes identically from any
+finished generation.
+
+References:
+    Drovandi, C.C., Pettitt, A.N. (2011) Estimation of parameters for macroparasite
+    population evolution using approximate Bayesian computation. Biometrics 67(1), 225-233.
+    Del Moral, P., Doucet, A., Jasra, A. (2012) An adaptive sequential Monte Carlo method
+    for approximate Bayesian computation. Statistics and Computing 22(5), 1009-1020.
+    Marjoram, P., Molitor, J., Plagnol, V., Tavare, S. (2003) Markov chain Monte Carlo
+    without likelihoods. PNAS 100(26), 15324-15328.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import qmc
+
+Simulate = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Distance = Callable[[np.ndarray], np.ndarray]
+_SEED_BITS = (1 << 63) - 1
+_MOVE_PROBABILITY = 0.99  # each replenished particle moves at least once with this probability
+_TARGET_ACCEPTANCE = (0.15, 0.4)  # the step adapts between generations toward this band
+_MIN_SPREAD = 1e-3  # the step's floor, in prior-box units, for a parameter that collapsed
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the sampler runs (see the module docstring)."""
+
+    population: int = 2000
+    prior_draws: int = 20000
+    quantile: float = 0.5
+    block: int = 4000
+    target_epsilon: float = 0.0
+    min_acceptance: float = 0.01
+    max_generations: int = 30
+    max_runs: int = 10_000_000
+    scale: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 1 <= self.population <= self.prior_draws:
+            raise ValueError(f"population = {self.population}: give 1 <= population <= prior_draws ({self.prior_draws})")
+        if not 0.0 < self.quantile < 1.0:
+            raise ValueError(f"quantile = {self.quantile}: give a number strictly between 0 and 1")
+
+
+@dataclass
+class Sample:
+    """Simulated parameter sets: ``theta`` (n, k), run ``seeds`` (n,), ``summaries`` (n, m)."""
+
+    theta: np.ndarray
+    seeds: np.ndarray
+    summaries: np.ndarray
+
+
+@dataclass
+class Generation:
+    """One population of accepted particles.
+
+    Attributes:
+        index: 1 for the first population (from the prior sample), then 2, 3...
+        epsilon: the tolerance every particle met.
+        sample: the particles, their run seeds and summaries.
+        distances: each particle's distance (N,).
+        weights: normalised importance weights (N,).
+        runs: simulations this generation took (the prior sample's size for generation 1).
+    """
+
+    index: int
+    epsilon: float
+    sample: Sample
+    distances: np.ndarray
+    weights: np.ndarray
+    runs: int
+    acceptance: float
+    scale: float
+
+    @property
+    def unique(self) -> int:
+        """Distinct particles (replenished ones that never moved are copies)."""
+        return len(np.unique(self.sample.seeds))
+
+
+@dataclass
+class Result:
+    """What a sampler run produced: the prior sample, every generation, why it stopped."""
+
+    prior: Sample
+    prior_distances: np.ndarray
+    generations: list[Generation] = field(default_factory=list)
+    stopped: str = ""
+
+    @property
+    def posterior(self) -> Generation:
+        return self.generations[-1]
+
+    @property
+    def runs(self) -> int:
+        return len(self.prior.theta) + sum(g.runs for g in self.generations[1:])
+
+
+def run_seeds(seed: int, generation: int, block: int, size: int) -> np.ndarray:
+    """The run seeds of one block of one generation (int64, never repeated across blocks)."""
+    state = np.random.SeedSequence([seed, generation, block]).generate_state(size, dtype=np.uint64)
+    return (state & np.uint64(_SEED_BITS)).astype(np.int64)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` under normalised ``weights``."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][min(np.searchsorted(cumulative, q * cumulative[-1]), len(values) - 1)])
+
+
+class Sampler:
+    """ABC-SMC over a box of uniform priors.
+
+    Args:
+        low, high: the prior's bounds per parameter (k,), low < high.
+        simulate: summaries of a block of runs, ``simulate(theta (B, k), seeds (B,)) -> (B, m)``.
+        distance: distance of each run's summaries to the data, ``distance((B, m)) -> (B,)``.
+        settings: see :class:`Settings`.
+    """
+
+    def __init__(self, low: np.ndarray, high: np.ndarray, simulate: Simulate, distance: Distance, settings: Settings):
+        self.low, self.high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+        if np.any(self.high <= self.low):
+            raise ValueError("every prior needs low < high")
+        self.simulate, self.distance, self.settings = simulate, distance, settings
+
+    # ---------------------------------------------------------------- generations
+
+    def prior_sample(self) -> Sample:
+        """Generation 0: a Latin hypercube of ``prior_draws`` points of the prior, simulated."""
+        settings = self.settings
+        unit = qmc.LatinHypercube(d=len(self.low), seed=np.random.default_rng([settings.seed, 0])).random(
+            settings.prior_draws)
+        theta = self.low + unit * (self.high - self.low)
+        seeds = run_seeds(settings.seed, 0, 0, settings.prior_draws)
+        block = settings.block
+        summaries = np.concatenate([self.simulate(theta[i : i + block], seeds[i : i + block])
+                                    for i in range(0, len(theta), block)])
+        return Sample(theta, seeds, summaries)
+
+    def first_generation(self, prior: Sample, distances: np.ndarray) -> Generation:
+        """The ``population`` prior draws nearest the data, equally weighted."""
+        n = self.settings.population
+        keep = np.argsort(distances, kind="stable")[:n]
+        chosen = Sample(prior.theta[keep], prior.seeds[keep], prior.summaries[keep])
+        return Generation(1, float(distances[keep].max()), chosen, distances[keep], np.full(n, 1.0 / n),
+                          len(distances), n / len(distances), self.settings.scale)
+
+    def _propose(self, theta: np.ndarray, step: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A random-walk step in prior-box units, reflected back into the box."""
+        unit = (theta - self.low) / (self.high - self.low) + rng.standard_normal(theta.shape) * step
+        unit = np.abs(unit) % 2.0
+        return self.low + np.where(unit > 1.0, 2.0 - unit, unit) * (self.high - self.low)
+
+    def _move(self, theta, seeds, summaries, distances, epsilon, step, rng, generation, first_round):
+        """One round of ABC-MCMC moves of every particle given; returns them and how many moved."""
+        proposal = self._propose(theta, step, rng)
+        proposal_seeds = run_seeds(self.settings.seed, generation, first_round, len(theta))
+        proposal_summaries = np.concatenate([
+            self.simulate(proposal[i : i + self.settings.block], proposal_seeds[i : i + self.settings.block])
+            for i in range(0, len(theta), self.settings.block)])
+        proposal_distances = self.distance(proposal_summaries)
+        moved = proposal_distances <= epsilon
+        return (np.where(moved[:, None], proposal, theta), np.where(moved, proposal_seeds, seeds),
+                np.where(moved[:, None], proposal_summaries, summaries), np.where(moved, proposal_distances, distances),
+                int(moved.sum()))
+
+    def next_generation(self, previous: Generation, runs_so_far: int) -> tuple[Generation | None, str]:
+        """Generation ``previous.index + 1``, or None and why the sampler stops instead."""
+        settings = self.settings
+        if previous.index >= settings.max_generations:
+            return None, f"reached max_generations = {settings.max_generations}"
+        if previous.epsilon <= settings.target_epsilon:
+            return None, f"the tolerance reached target_epsilon = {settings.target_epsilon}"
+        epsilon = max(float(np.quantile(previous.distances, settings.quantile)), settings.target_epsilon)
+        alive = previous.distances <= epsilon
+        dropped = int((~alive).sum())
+        if dropped == 0:
+            return None, f"the tolerance cannot fall below {previous.epsilon:.4g} (the distances are tied)"
+        index = previous.index + 1
+        rng = np.random.default_rng([settings.seed, index])
+        kept = previous.sample
+        unit = (kept.theta[alive] - self.low) / (self.high - self.low)
+        step = previous.scale * np.maximum(unit.std(axis=0), _MIN_SPREAD)
+        parents = np.flatnonzero(alive)[rng.integers(0, int(alive.sum()), size=dropped)]
+        state = (kept.theta[parents], kept.seeds[parents], kept.summaries[parents], previous.distances[parents])
+        budget = settings.max_runs - runs_so_far
+        if dropped > budget:
+            return None, f"the next generation could exceed max_runs = {settings.max_runs}"
+        *state, moved = self._move(*state, epsilon, step, rng, index, 0)
+        acceptance = moved / dropped
+        if acceptance < settings.min_acceptance:
+            return None, (f"the moves' acceptance rate at tolerance {epsilon:.4g} is {acceptance:.4f}, below "
+                          f"min_acceptance = {settings.min_acceptance}")
+        rounds = 1 if acceptance >= 1.0 else int(np.ceil(np.log(1 - _MOVE_PROBABILITY) / np.log(1 - acceptance)))
+        rounds = max(1, min(rounds, budget // dropped))
+        accepted = moved
+        for round_ in range(1, rounds):
+            *state, moved = self._move(*state, epsilon, step, rng, index, round_)
+            accepted += moved
+        theta, seeds, summaries, distances = state
+        sample = Sample(np.concatenate([kept.theta[alive], theta]), np.concatenate([kept.seeds[alive], seeds]),
+                        np.concatenate([kept.summaries[alive], summaries]))
+        n = len(sample.seeds)
+        rate = accepted / (rounds * dropped)
+        scale = previous.scale * (0.7 if rate < _TARGET_ACCEPTANCE[0] else 1.3 if rate > _TARGET_ACCEPTANCE[1] else 1.0)
+        return Generation(index, epsilon, sample, np.concatenate([previous.distances[alive], distances]),
+                          np.full(n, 1.0 / n), rounds * dropped, rate, float(np.clip(scale, 0.02, 3.0))), ""
+
+    def run(self, result: Result | None = None, on_generation: Callable[[Result], None] | None = None) -> Result:
+        """Run to the end, or continue ``result`` (a prior sample and finished generations).
+
+        ``on_generation`` is called with the result after the prior sample and after each
+        generation (e.g. to save it, so that a stopped calibration resumes there).
+        """
+        if result is None:
+            prior = self.prior_sample()
+            result = Result(prior, self.distance(prior.summaries))
+            if on_generation is not None:
+                on_generation(result)
+        if not result.generations:
+            result.generations.append(self.first_generation(result.prior, result.prior_distances))
+            if on_generation is not None:
+                on_generation(result)
+        while True:
+            generation, why = self.next_generation(result.posterior, result.runs)
+            if generation is None:
+                result.stopped = why
+                return result
+            result.generations.append(generation)
+            if on_generation is not None:
+                on_generation(result)

@@ -1,0 +1,84 @@
+"""The ABC-SMC sampler on toy problems with a known posterior."""
+
+import numpy as np
+import pytest
+
+from sim.abc_smc import Result, Sampler, Settings, weighted_quantile
+
+N_OBS = 10  # observations of a normal mean with unit variance: the sample mean has sd 1/sqrt(10)
+
+
+def _mean_model(theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Sample means of N_OBS draws from N(theta, 1), one per parameter set (B, d)."""
+    rng = np.random.default_rng(seeds[0] & 0xFFFFFFFF)
+    return theta + rng.standard_normal(theta.shape) / np.sqrt(N_OBS)
+
+
+def _sampler(observed: np.ndarray, settings: Settings, dims: int = 1) -> Sampler:
+    def distance(summaries):
+        return np.sqrt(((summaries - observed) ** 2).sum(axis=1))
+
+    return Sampler(np.full(dims, -10.0), np.full(dims, 10.0), _mean_model, distance, settings)
+
+
+def _weighted_mean_sd(generation):
+    mean = np.average(generation.sample.theta, axis=0, weights=generation.weights)
+    sd = np.sqrt(np.average((generation.sample.theta - mean) ** 2, axis=0, weights=generation.weights))
+    return mean, sd
+
+
+def test_recovers_the_posterior_of_a_normal_mean():
+    # A flat prior on [-10, 10] and a normal likelihood: the posterior is N(mean, 1/N_OBS).
+    observed = np.array([1.3, -0.4])
+    settings = Settings(population=1000, prior_draws=10000, block=5000, max_generations=12, seed=3)
+    result = _sampler(observed, settings, dims=2).run()
+    mean, sd = _weighted_mean_sd(result.posterior)
+    np.testing.assert_allclose(mean, observed, atol=0.06)
+    np.testing.assert_allclose(sd, 1 / np.sqrt(N_OBS), rtol=0.15)
+    epsilons = [g.epsilon for g in result.generations]
+    assert all(b < a for a, b in zip(epsilons, epsilons[1:]))
+    assert result.posterior.weights.sum() == pytest.approx(1.0) and result.stopped
+
+
+def test_credible_intervals_cover_the_truth_as_often_as_they_claim():
+    # Simulation-based calibration (Talts et al. 2018): truths from the prior, one data set
+    # each; the 50% and 90% central intervals should cover the truth that often.
+    rng = np.random.default_rng(0)
+    settings = Settings(population=300, prior_draws=3000, block=3000, max_generations=8)
+    covered = {0.5: [], 0.9: []}
+    for k in range(120):
+        truth = rng.uniform(-8, 8, size=1)
+        observed = _mean_model(truth[None], np.array([k + 1]))[0]
+        posterior = _sampler(observed, Settings(**{**settings.__dict__, "seed": k})).run().posterior
+        theta = posterior.sample.theta[:, 0]
+        for level in covered:
+            low = weighted_quantile(theta, posterior.weights, (1 - level) / 2)
+            high = weighted_quantile(theta, posterior.weights, (1 + level) / 2)
+            covered[level].append(low <= truth[0] <= high)
+    for level, hits in covered.items():
+        assert abs(np.mean(hits) - level) <= 0.10, f"{level:.0%} intervals cover {np.mean(hits):.0%} of 120 truths"
+
+
+def test_same_seed_same_result_and_resuming_changes_nothing():
+    observed = np.array([0.5])
+    settings = Settings(population=200, prior_draws=2000, block=1000, max_generations=5, seed=9)
+    whole = _sampler(observed, settings).run()
+    again = _sampler(observed, settings).run()
+    np.testing.assert_array_equal(whole.posterior.sample.theta, again.posterior.sample.theta)
+    # Stop after generation 2 (as a killed run would), then resume from what was saved.
+    partial = Result(whole.prior, whole.prior_distances, whole.generations[:2])
+    resumed = _sampler(observed, settings).run(partial)
+    np.testing.assert_array_equal(resumed.posterior.sample.theta, whole.posterior.sample.theta)
+    np.testing.assert_array_equal(resumed.posterior.weights, whole.posterior.weights)
+
+
+def test_stops_when_acceptance_would_fall_too_low():
+    # A model whose distance never falls below 1 for most draws: the sampler stops with a reason.
+    def distance(summaries):
+        return 1.0 + np.abs(summaries[:, 0])
+
+    sampler = Sampler(np.array([-1.0]), np.array([1.0]), lambda theta, seeds: theta, distance,
+                      Settings(population=100, prior_draws=1000, block=500, min_acceptance=0.2, seed=1))
+    result = sampler.run()
+    assert result.stopped
+    assert all(np.all(g.distances <= g.epsilon) for g in result.generations)
