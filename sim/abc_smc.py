@@ -18,11 +18,15 @@ sampler in the sense of Del Moral, Doucet and Jasra (2012):
    ``min_acceptance``, after ``max_generations``, or when the next generation could exceed
    ``max_runs`` in all. The last finished generation is the posterior.
 
-The step of the random walk is ``scale`` times each parameter's spread over the kept
+The step of the random walk is a scale times each parameter's spread over the kept
 particles, in coordinates scaled to the prior's box, one coordinate at a time, so that the
 reflected proposal is symmetric and the Metropolis-Hastings ratio for a uniform prior is
-the indicator of the tolerance. ``scale`` adapts between generations toward an acceptance
-rate of 0.15-0.4.
+the indicator of the tolerance. The scale adapts as in Fearnhead and Taylor (2013): the
+first round of moves tries four scales around the last generation's, and the rest use the
+one with the largest expected squared jump (acceptance times squared step). A stochastic
+model accepts a move only as often as chance and the dispositions allow, even a tiny one,
+so a rule that shrank the step toward a target acceptance rate would stop the particles
+from moving at all.
 
 The model is a black box ``simulate(theta, seeds) -> summaries`` over a block of parameter
 sets (B, k) and run seeds (B,), and ``distance(summaries) -> (B,)``: the ensemble engine runs
@@ -38,6 +42,8 @@ References:
     for approximate Bayesian computation. Statistics and Computing 22(5), 1009-1020.
     Marjoram, P., Molitor, J., Plagnol, V., Tavare, S. (2003) Markov chain Monte Carlo
     without likelihoods. PNAS 100(26), 15324-15328.
+    Fearnhead, P., Taylor, B.M. (2013) An adaptive sequential Monte Carlo sampler.
+    Bayesian Analysis 8(2), 411-438.
 """
 
 from __future__ import annotations
@@ -52,7 +58,8 @@ Simulate = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Distance = Callable[[np.ndarray], np.ndarray]
 _SEED_BITS = (1 << 63) - 1
 _MOVE_PROBABILITY = 0.99  # each replenished particle moves at least once with this probability
-_TARGET_ACCEPTANCE = (0.15, 0.4)  # the step adapts between generations toward this band
+_TRIAL_SCALES = (0.25, 0.5, 1.0, 2.0)  # tried in the first round, as multiples of the last scale
+_SCALE_LIMITS = (0.02, 3.0)
 _MIN_SPREAD = 1e-3  # the step's floor, in prior-box units, for a parameter that collapsed
 
 
@@ -190,18 +197,20 @@ class Sampler:
         unit = np.abs(unit) % 2.0
         return self.low + np.where(unit > 1.0, 2.0 - unit, unit) * (self.high - self.low)
 
-    def _move(self, theta, seeds, summaries, distances, epsilon, step, rng, generation, first_round):
-        """One round of ABC-MCMC moves of every particle given; returns them and how many moved."""
+    def _move(self, state, epsilon, step, rng, generation, round_):
+        """One round of ABC-MCMC moves of every particle in ``state`` (theta, seeds,
+        summaries, distances) with steps ``step`` (n, k); returns the new state and which moved."""
+        theta, seeds, summaries, distances = state
         proposal = self._propose(theta, step, rng)
-        proposal_seeds = run_seeds(self.settings.seed, generation, first_round, len(theta))
+        proposal_seeds = run_seeds(self.settings.seed, generation, round_, len(theta))
         proposal_summaries = np.concatenate([
             self.simulate(proposal[i : i + self.settings.block], proposal_seeds[i : i + self.settings.block])
             for i in range(0, len(theta), self.settings.block)])
         proposal_distances = self.distance(proposal_summaries)
         moved = proposal_distances <= epsilon
-        return (np.where(moved[:, None], proposal, theta), np.where(moved, proposal_seeds, seeds),
-                np.where(moved[:, None], proposal_summaries, summaries), np.where(moved, proposal_distances, distances),
-                int(moved.sum()))
+        state = (np.where(moved[:, None], proposal, theta), np.where(moved, proposal_seeds, seeds),
+                 np.where(moved[:, None], proposal_summaries, summaries), np.where(moved, proposal_distances, distances))
+        return state, moved
 
     def next_generation(self, previous: Generation, runs_so_far: int) -> tuple[Generation | None, str]:
         """Generation ``previous.index + 1``, or None and why the sampler stops instead."""
@@ -218,32 +227,38 @@ class Sampler:
         index = previous.index + 1
         rng = np.random.default_rng([settings.seed, index])
         kept = previous.sample
-        unit = (kept.theta[alive] - self.low) / (self.high - self.low)
-        step = previous.scale * np.maximum(unit.std(axis=0), _MIN_SPREAD)
+        spread = np.maximum(((kept.theta[alive] - self.low) / (self.high - self.low)).std(axis=0), _MIN_SPREAD)
         parents = np.flatnonzero(alive)[rng.integers(0, int(alive.sum()), size=dropped)]
         state = (kept.theta[parents], kept.seeds[parents], kept.summaries[parents], previous.distances[parents])
         budget = settings.max_runs - runs_so_far
         if dropped > budget:
             return None, f"the next generation could exceed max_runs = {settings.max_runs}"
-        *state, moved = self._move(*state, epsilon, step, rng, index, 0)
-        acceptance = moved / dropped
-        if acceptance < settings.min_acceptance:
-            return None, (f"the moves' acceptance rate at tolerance {epsilon:.4g} is {acceptance:.4f}, below "
+        # First round: each particle tries one of the trial scales; keep the best for the rest.
+        trial = np.clip(previous.scale * np.array(_TRIAL_SCALES), *_SCALE_LIMITS)
+        which = np.arange(dropped) % len(trial)
+        before = state[0]
+        state, moved = self._move(state, epsilon, trial[which, None] * spread, rng, index, 0)
+        jump = ((state[0] - before) / (self.high - self.low) / spread) ** 2
+        jumps = np.array([jump[which == k].sum(axis=1).mean() if np.any(which == k) else 0.0
+                          for k in range(len(trial))])
+        best = int(np.argmax(jumps)) if jumps.max() > 0 else 0
+        scale = float(trial[best])
+        acceptance = float(moved[which == best].mean())
+        if moved.mean() < settings.min_acceptance or acceptance == 0.0:
+            return None, (f"the moves' acceptance rate at tolerance {epsilon:.4g} is {moved.mean():.4f}, below "
                           f"min_acceptance = {settings.min_acceptance}")
         rounds = 1 if acceptance >= 1.0 else int(np.ceil(np.log(1 - _MOVE_PROBABILITY) / np.log(1 - acceptance)))
         rounds = max(1, min(rounds, budget // dropped))
-        accepted = moved
+        accepted = int(moved.sum())
         for round_ in range(1, rounds):
-            *state, moved = self._move(*state, epsilon, step, rng, index, round_)
-            accepted += moved
+            state, moved = self._move(state, epsilon, scale * spread, rng, index, round_)
+            accepted += int(moved.sum())
         theta, seeds, summaries, distances = state
         sample = Sample(np.concatenate([kept.theta[alive], theta]), np.concatenate([kept.seeds[alive], seeds]),
                         np.concatenate([kept.summaries[alive], summaries]))
         n = len(sample.seeds)
-        rate = accepted / (rounds * dropped)
-        scale = previous.scale * (0.7 if rate < _TARGET_ACCEPTANCE[0] else 1.3 if rate > _TARGET_ACCEPTANCE[1] else 1.0)
         return Generation(index, epsilon, sample, np.concatenate([previous.distances[alive], distances]),
-                          np.full(n, 1.0 / n), rounds * dropped, rate, float(np.clip(scale, 0.02, 3.0))), ""
+                          np.full(n, 1.0 / n), rounds * dropped, accepted / (rounds * dropped), scale), ""
 
     def run(self, result: Result | None = None, on_generation: Callable[[Result], None] | None = None) -> Result:
         """Run to the end, or continue ``result`` (a prior sample and finished generations).

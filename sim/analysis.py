@@ -3,7 +3,7 @@
 - Sobol' indices (Saltelli design) or Morris elementary effects (Morris design), by SALib,
   with bootstrap 95% confidence intervals, for every outcome of every scenario.
 - For two or more scenarios: each outcome of each scenario against the first one, paired
-  by design point and replicate seed (:func:`sim.compare.paired_difference`).
+  by design point and replicate (:func:`sim.compare.paired_summary`).
 - Scenario discovery with PRIM (Friedman and Fisher 1999) from the EMA Workbench
   (Kwakkel 2017), a maintained implementation: the parameter box in which the condition
   named in the experiment (``[[analysis.discover]]``) is most likely.
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.batch import read_runs, read_series
-from sim.compare import compare, paired_difference
+from sim.compare import compare, paired_summary
 from sim.design import problem
 from sim.experiment import Discovery, Experiment, ExperimentError
 from sim.output import manifest, read_json, write_csv, write_json
@@ -81,9 +81,9 @@ def sensitivity(runs: pd.DataFrame, experiment: Experiment, seed: int = 0) -> pd
     return pd.DataFrame(rows)
 
 
-def scenario_differences(runs: pd.DataFrame, experiment: Experiment, scenarios: list[str], seed: int = 0) -> pd.DataFrame:
-    """Each outcome of each scenario against the first, paired by design point and seed."""
-    rng = np.random.default_rng(seed)
+def scenario_differences(runs: pd.DataFrame, experiment: Experiment, scenarios: list[str]) -> pd.DataFrame:
+    """Each outcome of each scenario against the first, paired by design point and replicate
+    (the same seed, posterior draw and dispositions)."""
     keyed = runs.set_index(["scenario", "point", "seed"])
     base = keyed.loc[scenarios[0]]
     rows = []
@@ -92,7 +92,8 @@ def scenario_differences(runs: pd.DataFrame, experiment: Experiment, scenarios: 
         for outcome in experiment.outcomes:
             a = base.loc[paired, outcome].to_numpy()
             b = keyed.loc[other].loc[paired, outcome].to_numpy()
-            rows.append({"a": scenarios[0], "b": other, "outcome": outcome, **paired_difference(a, b, rng)})
+            rows.append({"a": scenarios[0], "b": other, "outcome": outcome,
+                         **paired_summary(a, b, slots=np.arange(len(a)))})
     return pd.DataFrame(rows)
 
 
@@ -172,11 +173,10 @@ def _decade_comparisons(series: pd.DataFrame, scenarios: list[str]) -> pd.DataFr
     index = series[series["variable"] == "region.integration_index"]
     if index.empty:
         return None
-    # A pair is one design point and replicate seed, run under each scenario.
+    # A pair is one design point and replicate, run under each scenario.
     pair = index["point"].astype("int64") * (int(index["replicate"].max()) + 1) + index["replicate"]
-    tidy = index.assign(scope="region", variable="integration_index", seed=pair)
-    return pd.concat([compare(tidy, scenarios[0], other).assign(a=scenarios[0], b=other) for other in scenarios[1:]],
-                     ignore_index=True)
+    tidy = index.assign(scope="region", entity="region", variable="integration_index", replicate=pair)
+    return pd.concat([compare(tidy, scenarios[0], other) for other in scenarios[1:]], ignore_index=True)
 
 
 def analyze(folder: Path, out: Path | None = None) -> AnalysisReport:

@@ -39,6 +39,8 @@ from sim.experiment import (
 from sim.outcomes import VariableRef, window_mean
 from sim.output import code_digest, git_commit, manifest, read_json, scenario_record, write_csv, write_json, write_table
 from sim.patterns import PatternSet, load_patterns, margins, statistics
+from sim.posterior import ParameterSource, parameter_source
+from sim.posterior import plan as posterior_plan
 from sim.randomness import replicate_seeds
 from sim.scenario import Scenario
 
@@ -57,7 +59,10 @@ class Chunk:
     points: np.ndarray
     replicates: np.ndarray
     seeds: np.ndarray
+    draws: np.ndarray
+    disposition_keys: np.ndarray
     parameters: dict[str, np.ndarray]
+    design: tuple[str, ...]
     outcomes: dict[str, Summary]
     series: tuple[str, ...] = ()
     patterns: PatternSet | None = None
@@ -80,26 +85,34 @@ class ChunkResult:
 
 
 def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame,
-         patterns: PatternSet | None = None) -> list[Chunk]:
+         patterns: PatternSet | None = None, source: ParameterSource | None = None) -> list[Chunk]:
     """Split scenarios x design points x replicates into chunks of ``chunk_runs`` runs.
 
-    Replicate k has the same seed at every design point and in every scenario (common
-    random numbers), so differences between points and scenarios are paired.
+    Replicate k has the same seed, posterior draw and disposition key at every design point
+    and in every scenario (common random numbers), so differences between points and
+    scenarios are paired. The design's parameters replace the drawn values of the same name;
+    a scenario's own ``[parameters]`` replace the drawn ones too.
     """
-    seeds = replicate_seeds(experiment.seed, experiment.replicates)
+    runs = posterior_plan(experiment.seed, experiment.replicates, 1, source or parameter_source(experiment.parameters_from))
+    drawn = {name: values for name, values in runs.parameters.items() if name not in points.columns}
     per_scenario = len(points) * experiment.replicates
     chunks = []
     for scenario in scenarios:
         for start in range(0, per_scenario, experiment.chunk_runs):
             flat = np.arange(start, min(per_scenario, start + experiment.chunk_runs))
             point, replicate = np.divmod(flat, experiment.replicates)
+            own = {name: np.broadcast_to(values, (experiment.replicates,))[replicate]
+                   for name, values in drawn.items() if name not in scenario.parameters}
             chunks.append(Chunk(
                 index=len(chunks),
                 scenario=scenario,
                 points=point,
                 replicates=replicate,
-                seeds=seeds[replicate],
-                parameters={name: points[name].to_numpy()[point] for name in points.columns},
+                seeds=runs.seeds[replicate],
+                draws=runs.draws[replicate],
+                disposition_keys=runs.disposition_keys[replicate],
+                parameters={**own, **{name: points[name].to_numpy()[point] for name in points.columns}},
+                design=tuple(points.columns),
                 outcomes=dict(experiment.outcomes),
                 series=tuple(experiment.series),
                 patterns=patterns,
@@ -114,7 +127,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     needed = {(ref.scope, ref.variable) for ref in [*summaries.values(), *series]}
     if chunk.patterns is not None:
         needed |= chunk.patterns.recorded()
-    trajectory = simulate(chunk.scenario, chunk.seeds, chunk.parameters, record=needed)
+    trajectory = simulate(chunk.scenario, chunk.seeds, chunk.parameters, record=needed,
+                          disposition_keys=chunk.disposition_keys)
     pattern_list = getattr(chunk.patterns, "patterns", [])
     statistic = statistics(chunk.patterns, trajectory) if chunk.patterns is not None else []
     passed = margins(chunk.patterns, statistic) > 0.0 if chunk.patterns is not None else []
@@ -123,7 +137,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
         "point": chunk.points.astype("int64"),
         "replicate": chunk.replicates.astype("int32"),
         "seed": chunk.seeds,
-        **chunk.parameters,
+        "draw": chunk.draws,
+        **{name: chunk.parameters[name] for name in chunk.design},
         **{name: window_mean(trajectory, ref, *chunk.outcomes[name].window) for name, ref in summaries.items()},
         **{PATTERN_PREFIX + p.id: held for p, held in zip(pattern_list, passed)},
         **{STATISTIC_PREFIX + p.id: values for p, values in zip(pattern_list, statistic)},
@@ -268,8 +283,11 @@ def run_batch(
     explicit = points is not None
     points = points.rename_axis("point") if explicit else design_points(experiment)
     patterns = load_patterns(patterns_path(path, experiment)) if experiment.patterns is not None else None
-    chunks = plan(experiment, scenarios, points, patterns)
+    source = parameter_source(experiment.parameters_from if experiment.parameters_from in ("posterior", "point")
+                              else str(path.parent / experiment.parameters_from))
+    chunks = plan(experiment, scenarios, points, patterns, source)
     identity = {
+        "parameters_from": source.record(),
         "experiment_sha256": experiment.digest(),
         "scenario_sha256": {scenario.name: scenario.digest() for scenario in scenarios},
         "git_commit": git_commit(),  # other code, other results: never resume across commits

@@ -201,12 +201,15 @@ class EngineModel:
     fixed: dict[str, float]
     chunk_runs: int
     pool_map: object  # map(function, *iterables) of sim.workers.worker_pool
+    workers: int = 1
 
     def __call__(self, theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        starts = range(0, len(theta), self.chunk_runs)
+        # At most chunk_runs a chunk, and at least one chunk per worker.
+        size = max(1, min(self.chunk_runs, -(-len(theta) // self.workers)))
+        starts = range(0, len(theta), size)
         parts = self.pool_map(pattern_statistics, *zip(*[
-            (self.scenario, self.patterns, self.names, self.fixed, theta[s : s + self.chunk_runs],
-             seeds[s : s + self.chunk_runs]) for s in starts]))
+            (self.scenario, self.patterns, self.names, self.fixed, theta[s : s + size], seeds[s : s + size])
+            for s in starts]))
         return np.concatenate(list(parts))
 
 
@@ -342,7 +345,7 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
     with worker_pool(workers, scheduler, preload="sim.calibration") as pool_map:
-        model = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map)
+        model = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map, workers)
         sampler = Sampler(low, high, model, None, calibration.settings())
         saved = load_checkpoint(out / SMC_DIR, names, patterns, identity, None)
         prior = saved.prior if saved is not None else sampler.prior_sample()
@@ -379,6 +382,8 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
         "patterns_sha256": identity["patterns_sha256"],
         "patterns_used": used,
         "pattern_weights": dict(zip(table["pattern"], table["weight"])),
+        "prior_pass_rates": dict(zip(table["pattern"], table["prior_pass_rate"])),
+        "prior_runs": len(result.prior.theta),
         "effective_patterns": float(sampler.distance.weights.sum()),
         "scenario": scenario.name,
         "scenario_sha256": scenario.digest(),

@@ -10,8 +10,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.batch import default_workers
-from sim.compare import compare
-from sim.engine import run
+from sim.compare import compare, describe, parse_variable, scenario_pairs
+from sim.engine import simulate_plan, to_frame
+from sim.posterior import parameter_source, plan
 from sim.inputs import InputError
 from sim.output import manifest, scenario_record, summarise, write_csv, write_json, write_table
 from sim.patterns import PATTERNS_FILE, load_patterns
@@ -20,18 +21,29 @@ from sim.scenario import ScenarioError, load_scenario
 RESULTS = Path("results")
 
 
-def _run_with_progress(scenario, label: str):
+COMPARE_REPLICATES, COMPARE_SEEDS_PER_DRAW = 200, 4
+
+
+def _run_with_progress(scenario, label: str, runs, central: bool):
     years = scenario.end_year - 1991 + 1
-    with tqdm(total=years, desc=f"{label} ({scenario.replicates} replicates)", unit="year", disable=None,
+    with tqdm(total=years, desc=f"{label} ({len(runs.seeds)} runs)", unit="year", disable=None,
               file=sys.stderr) as bar:
-        return run(scenario, on_year=lambda _year: bar.update())
+        trajectory = simulate_plan(scenario, runs, on_year=lambda _year: bar.update(), central_dispositions=central)
+    return to_frame(trajectory, scenario.name, draws=runs.draws)
+
+
+def _plan(args: argparse.Namespace, scenario, seeds_per_draw: int):
+    if seeds_per_draw < 1:
+        raise InputError(f"--seeds-per-draw = {seeds_per_draw}: give at least 1")
+    return plan(scenario.seed, scenario.replicates, seeds_per_draw, parameter_source(args.parameters))
 
 
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, replicates=args.replicates, seed=args.seed)
     out = Path(args.out) if args.out else RESULTS / scenario.name
+    runs = _plan(args, scenario, args.seeds_per_draw or 1)
     started = time.perf_counter()
-    table = _run_with_progress(scenario, scenario.name)
+    table = _run_with_progress(scenario, scenario.name, runs, args.central_dispositions)
     from sim.figures import write_run_figures
 
     figures = write_run_figures(table, out / "figures")
@@ -40,38 +52,57 @@ def command_run(args: argparse.Namespace) -> int:
     write_json(manifest(
         kind="run",
         scenario=scenario_record(args.scenario, scenario),
-        replicate_seeds=sorted(table["seed"].unique().tolist()),
+        runs=runs.record(),
+        central_dispositions=args.central_dispositions,
         wall_time_s=round(time.perf_counter() - started, 3),
         outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
     ), out / "manifest.json")
-    print(f"casim: wrote {out}/ (timeseries.parquet, summary.csv, manifest.json, figures/)")
+    print(f"casim: {len(runs.seeds)} runs over {runs.source.label}; wrote {out}/ (timeseries.parquet, summary.csv, "
+          "manifest.json, figures/)")
     return 0
 
 
 def command_compare(args: argparse.Namespace) -> int:
-    first = load_scenario(args.scenarios[0], replicates=args.replicates, seed=args.seed)
+    replicates = args.replicates or COMPARE_REPLICATES
+    first = load_scenario(args.scenarios[0], replicates=replicates, seed=args.seed)
     scenarios = [first] + [load_scenario(ref, replicates=first.replicates, seed=first.seed) for ref in args.scenarios[1:]]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ScenarioError(f"{args.scenarios}: scenario names must differ to be compared; got {names}")
+    if args.against is not None and args.against not in names:
+        raise InputError(f"--against {args.against!r}: not one of the compared scenarios ({', '.join(names)})")
+    variables = args.variable or ["integration_index"]
+    for variable in variables:
+        try:
+            parse_variable(variable)
+        except ValueError as error:
+            raise InputError(f"--variable: {error}") from None
+    seeds_per_draw = args.seeds_per_draw or COMPARE_SEEDS_PER_DRAW
+    runs = _plan(args, first, seeds_per_draw)
     out = Path(args.out) if args.out else RESULTS / ("compare_" + "_vs_".join(names))
     started = time.perf_counter()
     import pandas as pd
 
-    table = pd.concat([_run_with_progress(s, s.name) for s in scenarios], ignore_index=True)
+    table = pd.concat([_run_with_progress(s, s.name, runs, args.central_dispositions) for s in scenarios],
+                      ignore_index=True)
     for column in ("scenario", "scope", "entity", "variable"):
         table[column] = table[column].astype("category")
     from sim.figures import plot_comparison, plot_index
 
     results, figures = [], []
-    for other in names[1:]:
-        result = compare(table, names[0], other)
-        print(f"\n{other} (B) vs {names[0]} (A): integration index, paired by seed, "
-              f"{result['n_pairs'].iloc[0]} pairs")
-        print(result.drop(columns="n_pairs").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        figures.append(out / "figures" / f"comparison_{other}.png")
-        plot_comparison(result, figures[-1])
-        results.append(result.assign(a=names[0], b=other))
+    for variable in variables:
+        for a, b in scenario_pairs(names, args.against):
+            try:
+                result = compare(table, a, b, variable, seeds_per_draw)
+            except ValueError as error:
+                raise InputError(f"--variable: {error}") from None
+            print(f"\n{b} (B) vs {a} (A): {result['variable'].iloc[0]}, {runs.source.label}, "
+                  f"{int(result['n_pairs'].iloc[0])} pairs in {int(result['n_draw_slots'].iloc[0])} draw slots")
+            print(result.assign(answer=result.apply(describe, axis=1))[["decade", "mean_a", "mean_b", "answer"]]
+                  .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            figures.append(out / "figures" / f"comparison_{result['variable'].iloc[0]}_{b}_vs_{a}.png")
+            plot_comparison(result, figures[-1])
+            results.append(result)
     figures.append(out / "figures" / "index.png")
     plot_index(table, figures[-1])
     write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
@@ -80,7 +111,9 @@ def command_compare(args: argparse.Namespace) -> int:
     write_json(manifest(
         kind="compare",
         scenarios=[scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)],
-        replicate_seeds=sorted(table["seed"].unique().tolist()),
+        variables=variables,
+        runs=runs.record(),
+        central_dispositions=args.central_dispositions,
         wall_time_s=round(time.perf_counter() - started, 3),
         outputs=["comparison.csv", "timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
     ), out / "manifest.json")
@@ -134,7 +167,8 @@ def command_validate(args: argparse.Namespace) -> int:
     load_patterns(patterns_file)  # a bad file fails here, before anything runs
     report = validate(args.scenario, replicates=args.replicates,
                       seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
-                      parameters_file=args.parameters, posterior_file=args.posterior)
+                      parameters=args.parameters, seeds_per_draw=args.seeds_per_draw or 1,
+                      central_dispositions=args.central_dispositions)
     out = Path(args.out) if args.out else RESULTS / "validation"
     write_validation(report, out, patterns_file)
     print(format_table(report.table))
@@ -200,10 +234,23 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("scenario", help="scenario file (or the name of a shipped scenario)")
     compare_parser = commands.add_parser("compare", help="does the integration index rise under B (C, ...) against A?")
     compare_parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="A, then B [C ...]")
-    for sub in (run_parser, compare_parser):
-        sub.add_argument("--replicates", type=int, metavar="N", help="number of replicates (default: the scenario's)")
+    for sub, runs, per_draw in ((run_parser, "the scenario's", 1),
+                                (compare_parser, COMPARE_REPLICATES, COMPARE_SEEDS_PER_DRAW)):
+        sub.add_argument("--replicates", type=int, metavar="N", help=f"number of runs (default: {runs})")
         sub.add_argument("--seed", type=int, metavar="S", help="run seed (default: the scenario's)")
         sub.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>/)")
+        sub.add_argument("--parameters", metavar="posterior|point|FILE",
+                         help="posterior (default: a posterior draw per draw slot), point (the posterior's "
+                              "highest-density draw), or a posterior or name,value CSV")
+        sub.add_argument("--seeds-per-draw", type=int, metavar="S",
+                         help=f"runs sharing one posterior draw and one set of dispositions (default: {per_draw})")
+        sub.add_argument("--central-dispositions", action="store_true",
+                         help="every leader at his central disposition instead of a draw from its range")
+    compare_parser.add_argument("--variable", action="append", metavar="NAME",
+                                help="variable to compare (repeatable): integration_index (default), region.x, "
+                                     "country.TJK.energy_deficit, dyad.KGZ-UZB.border_openness ...")
+    compare_parser.add_argument("--against", metavar="NAME",
+                                help="compare every other scenario against this one (default: every pair)")
     batch_parser = commands.add_parser("batch", help="run an experiment: scenarios x parameter design x replicates")
     batch_parser.add_argument("experiment", help="experiment file (or the name of a shipped experiment)")
     batch_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
@@ -215,14 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_parser.add_argument("--out", metavar="DIR", help="where to write the analysis (default: DIR/analysis/)")
     validate_parser = commands.add_parser("validate", help="how many of the narrative's patterns the model reproduces")
     validate_parser.add_argument("--scenario", default="baseline", help="scenario to validate (default: baseline)")
-    validate_parser.add_argument("--replicates", type=int, metavar="N", help="replicates (default: 100)")
+    validate_parser.add_argument("--replicates", type=int, metavar="N", help="runs of each scenario (default: 1000)")
     validate_parser.add_argument("--seed", type=int, metavar="S", help="run seed (default: 20240611)")
     validate_parser.add_argument("--patterns", metavar="FILE", help="patterns file (default: experiments/patterns.toml)")
-    validate_parser.add_argument("--parameters", metavar="FILE",
-                                 help="parameter set from casim calibrate (default: the shipped calibration)")
-    validate_parser.add_argument("--posterior", metavar="FILE",
-                                 help="posterior.csv from casim calibrate: one run per accepted set (posterior "
-                                      "predictive check; --replicates N cycles through the sets)")
+    validate_parser.add_argument("--parameters", metavar="posterior|point|FILE",
+                                 help="posterior (default: the shipped posterior, a draw per run), point, or a "
+                                      "posterior.csv of casim calibrate or a name,value CSV")
+    validate_parser.add_argument("--seeds-per-draw", type=int, metavar="S",
+                                 help="runs sharing one posterior draw and one set of dispositions (default: 1)")
+    validate_parser.add_argument("--central-dispositions", action="store_true",
+                                 help="every leader at his central disposition instead of a draw from its range")
     validate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/validation/)")
     calibrate_parser = commands.add_parser("calibrate", help="ABC calibration of the parameters against the patterns")
     calibrate_parser.add_argument("calibration", help="calibration file, e.g. experiments/calibration.toml")

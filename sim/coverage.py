@@ -105,8 +105,8 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     truths = low + unit * (high - low)
     truth_seeds = run_seeds(settings.seed, _TRUTH_GENERATION, 0, count)
     with worker_pool(workers, preload="sim.coverage") as pool_map:
-        prior = Sampler(low, high, EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map),
-                        None, settings).prior_sample()
+        prior = Sampler(low, high, EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map,
+                                               workers), None, settings).prior_sample()
         base = pattern_distance(patterns, used, prior.summaries)
         observed = pattern_statistics(scenario, patterns, names, fixed, truths, truth_seeds)
         holds = base.margins(observed) > 0.0

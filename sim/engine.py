@@ -18,12 +18,13 @@ from sim.drivers import FIRST_YEAR
 from sim.geography import DYADS, STATES, load_geography
 from sim.indices import measure
 from sim.parameters import Parameters
-from sim.randomness import RandomStreams, replicate_seeds
+from sim.posterior import NO_DRAW, ParameterSource, Plan, parameter_source, plan
+from sim.randomness import RandomStreams
 from sim.rules import economy
 from sim.scenario import Scenario, load_scenario
 from sim.world import World, initial_world
 
-TIDY_COLUMNS = ["scenario", "replicate", "seed", "year", "scope", "entity", "variable", "value"]
+TIDY_COLUMNS = ["scenario", "replicate", "seed", "draw", "year", "scope", "entity", "variable", "value"]
 ENTITIES = {"region": ("region",), "country": STATES, "dyad": DYADS}
 
 
@@ -99,9 +100,15 @@ def simulate(
     return Trajectory(years=years, seeds=np.asarray(seeds), series=series)
 
 
-def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int = 0) -> pd.DataFrame:
-    """The tidy table: one row per (replicate, year, scope, entity, variable)."""
+def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int = 0,
+             draws: np.ndarray | None = None) -> pd.DataFrame:
+    """The tidy table: one row per (replicate, year, scope, entity, variable).
+
+    ``draws`` gives each replicate's posterior draw (the ``draw`` column; -1 where the
+    parameters were not a posterior draw).
+    """
     years, seeds = trajectory.years, trajectory.seeds
+    draws = np.full(len(seeds), NO_DRAW) if draws is None else np.asarray(draws)
     n_years, n_reps = len(years), len(seeds)
     blocks = []
     for scope, variables in trajectory.series.items():
@@ -113,6 +120,7 @@ def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int =
             blocks.append(pd.DataFrame({
                 "replicate": rep_index[keep] + replicate_offset,
                 "seed": seeds[rep_index[keep]],
+                "draw": draws[rep_index[keep]],
                 "year": years[year_index[keep]],
                 "scope": scope,
                 "entity": np.asarray(entities)[entity_index[keep]],
@@ -129,21 +137,44 @@ def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int =
     return frame[TIDY_COLUMNS]
 
 
+def simulate_plan(scenario: Scenario, plan: Plan, params: Mapping[str, float] | None = None,
+                  on_year: Callable[[int], None] | None = None, record: Collection[tuple[str, str]] | None = None,
+                  central_dispositions: bool = False) -> Trajectory:
+    """Simulate the replicates of a plan (:func:`sim.posterior.plan`): each with its seed,
+    posterior draw and disposition key. The scenario's own ``[parameters]`` and ``params``
+    take precedence over the drawn values."""
+    drawn = {name: value for name, value in plan.parameters.items() if name not in scenario.parameters}
+    return simulate(scenario, plan.seeds, {**drawn, **(params or {})}, on_year, record,
+                    disposition_keys=plan.disposition_keys, central_dispositions=central_dispositions)
+
+
 def run(
     scenario: Scenario | str,
     replicates: int | None = None,
     seed: int | None = None,
     params: Mapping[str, float] | None = None,
     on_year: Callable[[int], None] | None = None,
+    parameters: str | ParameterSource | None = None,
+    seeds_per_draw: int = 1,
+    central_dispositions: bool = False,
 ) -> pd.DataFrame:
-    """Run a scenario and return the tidy table.
+    """Run a scenario over the posterior and return the tidy table.
+
+    Each replicate pairs its seed with a posterior draw and with the leaders' dispositions
+    drawn from a disposition key (:func:`sim.posterior.plan`), so the spread of the table is
+    that of the parameters, the dispositions and chance.
 
     Args:
         scenario: a :class:`~sim.scenario.Scenario`, a path, or a shipped scenario's name.
         replicates: number of replicates (default: the scenario's).
-        seed: run seed from which replicate seeds are derived (default: the scenario's).
-        params: parameter overrides.
+        seed: run seed from which replicate seeds, draws and keys are derived (default: the
+            scenario's).
+        params: parameter overrides (over the drawn values).
         on_year: progress callback.
+        parameters: ``"posterior"`` (default), ``"point"`` (the posterior's highest-density
+            draw), a posterior or parameter-set CSV, or a :class:`~sim.posterior.ParameterSource`.
+        seeds_per_draw: replicates that share one draw and one set of dispositions.
+        central_dispositions: every leader at his central disposition instead of a draw.
 
     Example:
         >>> import sim
@@ -155,5 +186,7 @@ def run(
         scenario = load_scenario(scenario)
     replicates = replicates or scenario.replicates
     seed = scenario.seed if seed is None else seed
-    seeds = replicate_seeds(seed, replicates)
-    return to_frame(simulate(scenario, seeds, params, on_year), scenario.name)
+    source = parameters if isinstance(parameters, ParameterSource) else parameter_source(parameters)
+    runs = plan(seed, replicates, seeds_per_draw, source)
+    trajectory = simulate_plan(scenario, runs, params, on_year, central_dispositions=central_dispositions)
+    return to_frame(trajectory, scenario.name, draws=runs.draws)

@@ -21,7 +21,7 @@ from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
 # Columns of every run row, before the parameters and outcomes.
-RUN_COLUMNS = ("scenario", "point", "replicate", "seed")
+RUN_COLUMNS = ("scenario", "point", "replicate", "seed", "draw")
 # Run columns holding whether a pattern of the experiment's patterns file holds, and its
 # statistic (sim.patterns.Pattern.statistic).
 PATTERN_PREFIX = "pass_"
@@ -151,6 +151,7 @@ class Experiment(Strict):
     outcomes: dict[str, Summary] = Field(default_factory=dict)
     series: list[str] = Field(default_factory=list)
     patterns: str | None = None
+    parameters_from: str = "posterior"
     analysis: Analysis = Field(default_factory=Analysis)
 
     @field_validator("series")

@@ -20,6 +20,7 @@ from sim.engine import start
 from sim.geography import STATES, load_geography
 from sim.indices import measure
 from sim.parameters import Parameters, parameter_specs
+from sim.posterior import NO_DRAW, shipped_posterior
 from sim.randomness import RandomStreams
 from sim.scenario import Scenario, load_scenario
 
@@ -32,8 +33,10 @@ class CentralAsia(mesa.Model):
             shipped scenario (default ``"baseline"``).
         rng: an integer seed (the replicate seed: the same as in the tidy table's ``seed``
             column), or a numpy Generator from which one is drawn, or None.
-        disposition_key: what the leaders' dispositions are drawn from (default: the seed;
-            the tidy table's ``disposition_key`` column for a run of the engine).
+        draw: a draw of the shipped posterior (the tidy table's ``draw`` column); default:
+            the parameters' defaults (the posterior's highest-density draw).
+        disposition_key: what the leaders' dispositions are drawn from (default: the seed,
+            as in a run of the engine with one seed per draw).
         central_dispositions: every leader at his central value instead of a draw.
         **parameters: parameter overrides by name (see ``sim/data/parameters.csv``).
 
@@ -43,8 +46,8 @@ class CentralAsia(mesa.Model):
         datacollector: region-level outcomes per step (``integration_index`` and dimensions).
     """
 
-    def __init__(self, *, scenario: Scenario | str | Path = "baseline", rng=None, disposition_key: int | None = None,
-                 central_dispositions: bool = False, **parameters):
+    def __init__(self, *, scenario: Scenario | str | Path = "baseline", rng=None, draw: int | None = None,
+                 disposition_key: int | None = None, central_dispositions: bool = False, **parameters):
         super().__init__(rng=rng)
         # Mesa 3.5 reserves ``self.scenario``; the validated casim scenario lives here.
         self.casim_scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -55,7 +58,15 @@ class CentralAsia(mesa.Model):
             self.replicate_seed = int(rng)
         else:
             self.replicate_seed = int(self.rng.integers(2**63 - 1))
-        self.params = Parameters({**self.casim_scenario.parameters, **parameters})
+        drawn = {}
+        if draw is not None and draw != NO_DRAW:
+            posterior = shipped_posterior()
+            if posterior is None or draw not in posterior.draws.index:
+                raise ValueError(f"draw {draw}: not a draw of the shipped posterior (sim/data/posterior.csv)")
+            drawn = {name: float(values[0]) for name, values in posterior.values([draw]).items()
+                     if name not in self.casim_scenario.parameters}
+        self.draw = NO_DRAW if draw is None else draw
+        self.params = Parameters({**drawn, **self.casim_scenario.parameters, **parameters})
         self.geography = load_geography()
         self.drivers = self.casim_scenario.driver_paths()
         self.streams = RandomStreams(np.array([self.replicate_seed]))

@@ -10,9 +10,11 @@ highest-density draw instead, and ``--parameters FILE`` a posterior or a single 
 set of one's own.
 
 Replicates are grouped: replicate k uses draw slot ``k // seeds_per_draw``. Every replicate
-of a slot shares the slot's posterior draw and dispositions and has its own seed, so the
-spread between slots is that of parameters and dispositions and the spread within a slot is
-that of chance (:func:`sim.compare.variance_shares`).
+of a slot shares the slot's posterior draw and dispositions (drawn from the seed of the
+slot's first replicate) and has its own seed, so the spread between slots is that of
+parameters and dispositions and the spread within a slot is that of chance
+(:func:`sim.compare.variance_shares`). With one seed per draw, a replicate's dispositions
+are drawn from its own seed, as ``CentralAsia(rng=seed)`` draws them.
 """
 
 from __future__ import annotations
@@ -32,8 +34,7 @@ from sim.parameters import parameter_specs
 from sim.randomness import replicate_seeds
 
 POSTERIOR_FILE = Path(str(resources.files("sim.data").joinpath("posterior.csv")))
-_DRAW_TAG, _KEY_TAG = 0xD7A, 0xD15  # keep the draws' and the dispositions' streams apart
-_SEED_BITS = np.uint64((1 << 63) - 1)
+_DRAW_TAG = 0xD7A  # keeps the choice of draws apart from other uses of the run seed
 NO_DRAW = -1  # the ``draw`` of a run whose parameters are not a posterior draw
 
 
@@ -250,23 +251,19 @@ class Plan:
                                for k in range(min(limit, len(self.seeds)))]}
 
 
-def disposition_keys(seed: int, slots: int) -> np.ndarray:
-    """One disposition key per draw slot, from the run seed."""
-    state = np.random.SeedSequence([seed, _KEY_TAG]).generate_state(slots, dtype=np.uint64)
-    return (state & _SEED_BITS).astype(np.int64)
-
-
 def plan(seed: int, replicates: int, seeds_per_draw: int = 1, source: ParameterSource | None = None) -> Plan:
     """Pair each replicate's seed with a posterior draw and a disposition key.
 
     Replicate k has seed ``replicate_seeds(seed, replicates)[k]`` and uses slot
-    ``k // seeds_per_draw``, whose draw and disposition key all its replicates share. Two
-    scenarios run with the same seed, replicates and source share every draw, key and seed.
+    ``k // seeds_per_draw``, whose draw and disposition key (the seed of its first
+    replicate) all its replicates share. Two scenarios run with the same seed, replicates and
+    source share every draw, key and seed.
     """
     source = source or parameter_source()
     slots = -(-replicates // seeds_per_draw)
     slot = np.arange(replicates) // seeds_per_draw
-    keys = disposition_keys(seed, slots)[slot]
+    seeds = replicate_seeds(seed, replicates)
+    keys = seeds[slot * seeds_per_draw]
     if source.kind == "posterior":
         draws = source.posterior.sample(slots, seed)[slot]
         parameters = source.posterior.values(draws)
@@ -276,4 +273,4 @@ def plan(seed: int, replicates: int, seeds_per_draw: int = 1, source: ParameterS
     else:
         draws = np.full(replicates, NO_DRAW)
         parameters = dict(source.values or {})
-    return Plan(replicate_seeds(seed, replicates), draws, keys, parameters, seeds_per_draw, source)
+    return Plan(seeds, draws, keys, parameters, seeds_per_draw, source)

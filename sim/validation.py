@@ -1,32 +1,32 @@
-"""Validation: how many of the narrative's patterns the model reproduces, and how often.
+"""Validation: how many of the narrative's patterns the model reproduces over the posterior.
 
 ``casim validate`` runs the scenario (and the patterns file's counterfactual) from 1991 to
-the last year any pattern looks at, checks every pattern in every replicate
-(:mod:`sim.patterns`), and writes the table, a hindcast figure and a per-pattern grid.
-A pattern counts as reproduced when at least :data:`PASS_LEVEL` of the replicates satisfy
-it. In-sample patterns are those the calibration behind the parameters in use was fitted
-to; the others are out-of-sample.
+the last year any pattern looks at, by default ``REPLICATES`` runs each pairing a posterior
+draw with drawn leaders' dispositions and a seed (:func:`sim.posterior.plan`), so a pass
+rate is a posterior predictive probability. It checks every pattern in every run
+(:mod:`sim.patterns`) and writes the table, a hindcast figure and a per-pattern grid. A
+pattern counts as reproduced when at least :data:`PASS_LEVEL` of the runs satisfy it.
+In-sample patterns are those the calibration behind the posterior was fitted to; the others
+are out-of-sample. Patterns that passed in at least 80% of the calibration's prior runs are
+uninformative and are counted apart (:mod:`sim.summaries`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from sim.engine import simulate, to_frame
-from sim.inputs import InputError
-from sim.parameters import calibration_record
+from sim.engine import simulate_plan, to_frame
 from sim.patterns import PATTERNS_FILE, PatternSet, check_all, load_patterns, score_table
-from sim.randomness import replicate_seeds
+from sim.posterior import parameter_source, plan
 from sim.scenario import load_scenario
+from sim.summaries import UNINFORMATIVE_PASS_RATE
 
 PASS_LEVEL = 0.8
 OPENING_TAG = "opening"
-REPLICATES = 100
+REPLICATES = 1000
 SEED = 20240611  # the baseline scenario's seed
 
 
@@ -39,50 +39,8 @@ class ValidationReport:
     frames: dict[str, pd.DataFrame]
 
 
-def _run(scenario_name: str, patterns: PatternSet, replicates: int, seed: int, params: dict):
-    scenario = load_scenario(scenario_name, end_year=patterns.last_year)
-    trajectory = simulate(scenario, replicate_seeds(seed, replicates), params)
-    return scenario, trajectory
-
-
-def read_parameter_set(path: str | Path) -> tuple[dict[str, float], dict]:
-    """A parameter set written by ``casim calibrate`` (CSV) and its provenance (the JSON beside it)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such parameter file; give one written by casim calibrate")
-    table = pd.read_csv(path, comment="#")
-    if not {"name", "value"} <= set(table.columns):
-        raise InputError(f"{path}: columns name and value are needed; found {', '.join(table.columns)}")
-    record_path = path.with_suffix(".json")
-    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
-    return dict(zip(table["name"], table["value"].astype(float))), {"calibrated": True, "file": str(path), **record}
-
-
-def read_posterior(path: str | Path, runs: int | None = None) -> tuple[dict[str, np.ndarray], dict]:
-    """The posterior sample of ``casim calibrate`` (``posterior.csv``) as one parameter set per
-    run, and the calibration's provenance (its ``manifest.json`` beside the file).
-
-    Run k uses accepted set k modulo the sample size, so ``runs`` = the sample size (the
-    default) runs every accepted set once: a posterior predictive check that carries the
-    parameter uncertainty the patterns leave, not just one chosen set.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such posterior file; give the posterior.csv written by casim calibrate")
-    record_path = path.parent / "manifest.json"
-    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
-    table = pd.read_csv(path)
-    names = [n for n in table.columns if n not in ("point", "distance")]
-    if table.empty or not names:
-        raise InputError(f"{path}: no parameter sets; give the posterior.csv written by casim calibrate")
-    rows = np.arange(runs if runs is not None else len(table)) % len(table)
-    values = {name: table[name].to_numpy(dtype=float)[rows] for name in names}
-    return values, {"calibrated": True, "posterior_file": str(path), "posterior_sets": len(table),
-                    "patterns_used": record.get("patterns_used"), "calibration": record.get("calibration_file")}
-
-
 def sample_labels(patterns: PatternSet, record: dict) -> list[str]:
-    """In-sample: the patterns the calibration behind the parameters used (without a
+    """In-sample: the patterns the calibration behind the posterior used (without a
     calibration, those before the cut-off); the others are out-of-sample."""
     used = record.get("patterns_used")
     return ["in-sample" if (p.id in used if used is not None else patterns.in_sample(p)) else "out-of-sample"
@@ -95,56 +53,59 @@ def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
 
 
 def validate(scenario: str = "baseline", replicates: int | None = None, seed: int = SEED,
-             patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True,
-             parameters_file: str | Path | None = None, posterior_file: str | Path | None = None) -> ValidationReport:
-    """Check every pattern in ``replicates`` replicates of the scenario and its counterfactual.
+             patterns_file: str | Path = PATTERNS_FILE, counterfactual: bool = True, parameters: str | None = None,
+             seeds_per_draw: int = 1, central_dispositions: bool = False) -> ValidationReport:
+    """Check every pattern in the runs of the scenario and of its counterfactual.
 
     Args:
-        replicates: runs of each scenario (default :data:`REPLICATES`; with
-            ``posterior_file``, one run per accepted set).
-        parameters_file: a parameter set from ``casim calibrate`` to use instead of the
-            defaults (which are the shipped calibration, if there is one).
-        posterior_file: a posterior sample from ``casim calibrate``; run k uses accepted set
-            k (see :func:`read_posterior`). Not with ``parameters_file``.
+        replicates: runs of each scenario (default :data:`REPLICATES`).
+        parameters: ``posterior`` (default), ``point`` or a file (:func:`sim.posterior.parameter_source`).
+        seeds_per_draw, central_dispositions: as for :func:`sim.run`.
 
     Returns:
-        The pattern table (``score_table`` columns, plus ``counterfactual_pass_rate`` and
-        ``opening``), a summary of counts by sample, and the tidy tables of the runs.
+        The pattern table (``score_table`` columns, plus ``opening``, ``prior_pass_rate``,
+        ``informative`` and ``counterfactual_pass_rate``), a summary of counts by sample, and
+        the tidy tables of the runs.
     """
     patterns = load_patterns(patterns_file)
-    if parameters_file and posterior_file:
-        raise InputError("--parameters and --posterior: give a parameter set or a posterior sample, not both")
-    if posterior_file:
-        params, record = read_posterior(posterior_file, replicates)
-        replicates = len(next(iter(params.values())))
-    else:
-        params, record = read_parameter_set(parameters_file) if parameters_file else ({}, calibration_record())
-        replicates = replicates or REPLICATES
-    run, trajectory = _run(scenario, patterns, replicates, seed, params)
-    table = score_table(patterns, check_all(patterns, trajectory), PASS_LEVEL)
+    source = parameter_source(parameters)
+    record = source.posterior.record if source.posterior is not None else {}
+    runs = plan(seed, replicates or REPLICATES, seeds_per_draw, source)
+    scenarios = {"scenario": load_scenario(scenario, end_year=patterns.last_year)}
+    if counterfactual and patterns.counterfactual:
+        scenarios["counterfactual"] = load_scenario(patterns.counterfactual, end_year=patterns.last_year)
+    trajectories = {role: simulate_plan(run, runs, central_dispositions=central_dispositions)
+                    for role, run in scenarios.items()}
+    table = score_table(patterns, check_all(patterns, trajectories["scenario"]), PASS_LEVEL)
     table["sample"] = sample_labels(patterns, record)
     table.insert(5, "opening", [OPENING_TAG in p.tags for p in patterns.patterns])
-    frames = {run.name: to_frame(trajectory, run.name)}
-    in_sample = table["sample"] == "in-sample"
+    prior = record.get("prior_pass_rates", {})
+    table["prior_pass_rate"] = [prior.get(p.id, float("nan")) for p in patterns.patterns]
+    table["informative"] = ~(table["prior_pass_rate"] >= UNINFORMATIVE_PASS_RATE)
+    frames = {run.name: to_frame(trajectories[role], run.name, draws=runs.draws) for role, run in scenarios.items()}
+    in_sample, informative = table["sample"] == "in-sample", table["informative"]
     summary = {
-        "scenario": run.name,
-        "scenario_sha256": run.digest(),
-        "replicates": replicates,
+        "scenario": scenarios["scenario"].name,
+        "scenario_sha256": scenarios["scenario"].digest(),
+        "replicates": len(runs.seeds),
         "seed": seed,
+        "runs": runs.record(),
+        "central_dispositions": central_dispositions,
         "pass_level": PASS_LEVEL,
         "calibration_cutoff": patterns.calibration_cutoff,
+        "prior_runs": record.get("prior_runs"),
         "all": _counts(table, "pass_rate", table["pattern"].notna()),
-        "in_sample": _counts(table, "pass_rate", in_sample),
-        "out_of_sample": _counts(table, "pass_rate", ~in_sample),
+        "in_sample": _counts(table, "pass_rate", in_sample & informative),
+        "in_sample_uninformative": _counts(table, "pass_rate", in_sample & ~informative),
+        "out_of_sample": _counts(table, "pass_rate", ~in_sample & informative),
+        "out_of_sample_uninformative": _counts(table, "pass_rate", ~in_sample & ~informative),
         "mean_pass_rate": float(table["pass_rate"].mean()),
-        "parameters": record,
+        "parameters": source.record() | {"patterns_used": record.get("patterns_used")},
     }
-    if counterfactual and patterns.counterfactual:
-        other, other_trajectory = _run(patterns.counterfactual, patterns, replicates, seed, params)
-        table["counterfactual_pass_rate"] = check_all(patterns, other_trajectory).mean(axis=1)
-        frames[other.name] = to_frame(other_trajectory, other.name)
+    if "counterfactual" in scenarios:
+        table["counterfactual_pass_rate"] = check_all(patterns, trajectories["counterfactual"]).mean(axis=1)
         summary["counterfactual"] = {
-            "scenario": other.name,
+            "scenario": scenarios["counterfactual"].name,
             "opening_patterns": _counts(table, "counterfactual_pass_rate", table["opening"]),
             "opening_patterns_in_scenario": _counts(table, "pass_rate", table["opening"]),
         }
@@ -178,7 +139,7 @@ def write_validation(report: ValidationReport, out: Path, patterns_file: str | P
 
 def format_table(table: pd.DataFrame) -> str:
     """The console table: pattern, window, sample, pass rates."""
-    columns = ["pattern", "factor", "window", "sample", "pass_rate", "replicates"]
+    columns = ["pattern", "factor", "window", "sample", "informative", "pass_rate", "replicates"]
     if "counterfactual_pass_rate" in table:
         columns.append("counterfactual_pass_rate")
     shown = table[columns].rename(columns={"counterfactual_pass_rate": "counterfactual"})
@@ -190,15 +151,16 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 def headline(summary: dict) -> str:
-    """Two or three lines of counts for the console and the README."""
+    """A few lines of counts for the console and the README."""
     lines = []
-    posterior = summary["parameters"].get("posterior_sets")
-    runs = (f"{summary['replicates']} runs over {posterior} posterior sets" if posterior
-            else f"{summary['replicates']} replicates")
-    for key, label in (("in_sample", "in-sample"), ("out_of_sample", "out-of-sample"), ("all", "all")):
+    runs = f"{summary['replicates']} runs over the {summary['parameters']['label']}"
+    for key, label in (("in_sample", "in-sample, informative"), ("out_of_sample", "out-of-sample, informative"),
+                       ("in_sample_uninformative", "in-sample, uninformative (pass in >= 80% of prior runs)"),
+                       ("out_of_sample_uninformative", "out-of-sample, uninformative"), ("all", "all")):
         counts = summary[key]
-        lines.append(f"{label}: {counts['reproduced']} of {counts['patterns']} patterns reproduced "
-                     f"(pass rate >= {summary['pass_level']:.0%} of {runs})")
+        if counts["patterns"]:
+            lines.append(f"{label}: {counts['reproduced']} of {counts['patterns']} patterns reproduced "
+                         f"(pass rate >= {summary['pass_level']:.0%} of {runs})")
     if "counterfactual" in summary:
         cf = summary["counterfactual"]
         lines.append(f"opening patterns: {cf['opening_patterns_in_scenario']['reproduced']} of "

@@ -57,8 +57,8 @@ def test_paired_differences_of_a_constant_shift():
     table = scenario_differences(pd.concat([first, second]), experiment, ["baseline", "other"])
     row = table.iloc[0]
     assert row["mean_difference"] == pytest.approx(0.25)
-    assert row["ci_low"] == pytest.approx(0.25) and row["ci_high"] == pytest.approx(0.25)
-    assert row["share_b_higher"] == 1.0 and row["n_pairs"] == 30
+    assert row["p05_difference"] == pytest.approx(0.25) and row["p95_difference"] == pytest.approx(0.25)
+    assert row["probability_b_higher"] == 1.0 and row["n_pairs"] == 30
 
 
 def test_prim_finds_the_box_of_the_condition():

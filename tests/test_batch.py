@@ -145,7 +145,7 @@ def test_run_chunk_gives_one_row_per_run_and_a_long_series_table(tiny):
     chunk = plan(tiny.experiment, tiny.scenarios, tiny.points)[0]
     result = run_chunk(chunk)
     runs = result.runs
-    assert list(runs.columns) == ["scenario", "point", "replicate", "seed", *PARAMETERS, *OUTCOMES]
+    assert list(runs.columns) == ["scenario", "point", "replicate", "seed", "draw", *PARAMETERS, *OUTCOMES]
     assert len(runs) == chunk.runs == 5
     assert (runs["scenario"] == "short").all()
     np.testing.assert_array_equal(runs["point"], chunk.points)
@@ -180,7 +180,8 @@ def test_a_chunk_gives_each_run_what_a_single_run_with_scalar_parameters_gives(t
     needed = {(ref.scope, ref.variable) for ref in [*refs.values(), *series_refs]}
     for i in range(chunk.runs):
         alone = simulate(chunk.scenario, chunk.seeds[i:i + 1],
-                         {name: float(values[i]) for name, values in chunk.parameters.items()}, record=needed)
+                         {name: float(values[i]) for name, values in chunk.parameters.items()}, record=needed,
+                         disposition_keys=chunk.disposition_keys[i:i + 1])
         row = result.runs.iloc[i]
         for name, ref in refs.items():
             assert row[name] == window_mean(alone, ref, *windows[name])[0], (i, name)

@@ -17,7 +17,7 @@ import pytest
 from sim.cli import main
 from sim.scenario import load_scenario
 
-TIDY = ["scenario", "replicate", "seed", "year", "scope", "entity", "variable", "value"]
+TIDY = ["scenario", "replicate", "seed", "draw", "year", "scope", "entity", "variable", "value"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -90,7 +90,9 @@ def test_run_writes_a_manifest(run_output, short_scenario_path):
     assert manifest["scenario"]["name"] == "short_baseline"
     assert manifest["scenario"]["replicates"] == 2
     table = pd.read_parquet(out / "timeseries.parquet")
-    assert sorted(manifest["replicate_seeds"]) == sorted(int(s) for s in table["seed"].unique())
+    listed = manifest["runs"]["replicates"]
+    assert sorted(r["seed"] for r in listed) == sorted(int(s) for s in table["seed"].unique())
+    assert {r["draw"] for r in listed} == set(table["draw"].unique())
     versions = manifest["versions"]
     assert versions["python"] == ".".join(map(str, sys.version_info[:3]))
     assert versions["mesa"]
@@ -155,7 +157,9 @@ def compare_output(short_pair_paths, tmp_path_factory):
     """One ``casim compare`` shared by the tests that inspect its outputs."""
     opening, closed = short_pair_paths
     out = tmp_path_factory.mktemp("cli") / "compare"
-    code, stdout, _ = _main_captured(["compare", str(opening), str(closed), "--replicates", "4", "--out", str(out)])
+    code, stdout, _ = _main_captured(["compare", str(opening), str(closed), "--replicates", "8", "--seeds-per-draw", "2",
+                                      "--variable", "integration_index", "--variable", "dyad.KGZ-UZB.border_openness",
+                                      "--out", str(out)])
     return code, out, stdout
 
 
@@ -172,16 +176,21 @@ def test_compare_returns_zero_and_writes_comparison(compare_output):
 def test_comparison_has_decade_rows_and_consistent_intervals(compare_output):
     _, out, _ = compare_output
     comparison = pd.read_csv(out / "comparison.csv")
-    for column in ("decade", "mean_a", "mean_b", "mean_difference", "ci_low", "ci_high", "share_b_higher",
-                   "n_pairs", "a", "b"):
+    for column in ("variable", "a", "b", "decade", "mean_a", "mean_b", "mean_difference", "p05_difference",
+                   "p95_difference", "probability_b_higher", "probability_no_difference",
+                   "share_from_parameters_and_dispositions", "share_from_chance", "n_pairs", "n_draw_slots"):
         assert column in comparison.columns
-    assert comparison["decade"].tolist() == ["1991-2000", "2001-2010", "2011-2020", "2021-2030"]
+    assert sorted(comparison["variable"].unique()) == ["dyad.KGZ-UZB.border_openness", "region.integration_index"]
+    index = comparison[comparison["variable"] == "region.integration_index"]
+    assert index["decade"].tolist() == ["1991-2000", "2001-2010", "2011-2020", "2021-2030"]
     assert (comparison["a"] == "short_opening").all() and (comparison["b"] == "short_no_opening").all()
-    assert (comparison["n_pairs"] == 4).all()
+    assert (comparison["n_pairs"] == 8).all() and (comparison["n_draw_slots"] == 4).all()
     tol = 1e-12
-    assert (comparison["ci_low"] <= comparison["mean_difference"] + tol).all()
-    assert (comparison["mean_difference"] <= comparison["ci_high"] + tol).all()
-    assert comparison["share_b_higher"].between(0.0, 1.0).all()
+    assert (comparison["p05_difference"] <= comparison["mean_difference"] + tol).all()
+    assert (comparison["mean_difference"] <= comparison["p95_difference"] + tol).all()
+    assert comparison["probability_b_higher"].between(0.0, 1.0).all()
+    shares = comparison[["share_from_parameters_and_dispositions", "share_from_chance"]].dropna()
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
     np.testing.assert_allclose(comparison["mean_b"] - comparison["mean_a"], comparison["mean_difference"],
                                atol=1e-12)
 
@@ -189,12 +198,14 @@ def test_comparison_has_decade_rows_and_consistent_intervals(compare_output):
 def test_comparison_is_paired_by_seed(compare_output):
     _, out, _ = compare_output
     comparison = pd.read_csv(out / "comparison.csv").set_index("decade")
-    # The two scenarios are the same until UZB's new leader: common random numbers give zero difference.
+    comparison = comparison[comparison["variable"] == "region.integration_index"]
+    # The two scenarios are the same until UZB's new leader: pairs share seed, posterior draw
+    # and dispositions, so they give no difference (and say so).
     for decade in ("1991-2000", "2001-2010"):
         assert comparison.loc[decade, "mean_difference"] == 0.0
-        assert comparison.loc[decade, "share_b_higher"] == 0.0
-    # Without the 2016 opening the index is lower in every pair.
-    assert comparison.loc["2021-2030", "ci_high"] < 0.0
+        assert comparison.loc[decade, "probability_no_difference"] == 1.0
+    # Without the 2016 opening the index is lower on average.
+    assert comparison.loc["2021-2030", "mean_difference"] < 0.0
     table = pd.read_parquet(out / "timeseries.parquet")
     seeds = table.groupby("scenario", observed=True)["seed"].apply(lambda s: sorted(s.unique()))
     assert seeds["short_opening"] == seeds["short_no_opening"]

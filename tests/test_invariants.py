@@ -12,7 +12,7 @@ from sim.geography import DYADS, STATES, load_geography
 from sim.scenario import SCENARIO_DIR, load_scenario
 
 REPLICATES = 3
-TIDY = ["scenario", "replicate", "seed", "year", "scope", "entity", "variable", "value"]
+TIDY = ["scenario", "replicate", "seed", "draw", "year", "scope", "entity", "variable", "value"]
 UNIT_INTERVAL = (
     "integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",
     "political", "delimited_share", "water_shortfall", "energy_deficit", "support",

@@ -62,11 +62,11 @@ def test_every_region_variable_identical_to_engine(pair, variable):
 
 
 def test_model_equals_its_replicate_inside_a_block():
-    """The table's seed column is the model's rng, and a replicate inside a block of
-    replicates gives exactly what the model gives alone."""
+    """The table's seed and draw columns are the model's rng and draw, and a replicate inside
+    a block of replicates (over the posterior) gives exactly what the model gives alone."""
     table = sim.run("baseline", replicates=3, seed=9)
     rows = table[(table["replicate"] == 1) & (table["scope"] == "region")]
-    model = _run_model(int(rows["seed"].iloc[0]))
+    model = _run_model(int(rows["seed"].iloc[0]), draw=int(rows["draw"].iloc[0]))
     frame = model.datacollector.get_model_vars_dataframe()
     for variable in REGION:
         values = rows[rows["variable"] == variable].sort_values("year")["value"].to_numpy()
