@@ -17,7 +17,7 @@ import pytest
 
 from sim.drivers import DRIVER_SPECS, FIRST_YEAR
 from sim.geography import load_geography
-from sim.parameters import Parameters
+from sim.parameters import Parameters, parameter_specs
 from sim.scenario import SCENARIO_DIR, load_scenario
 
 SHIPPED_SCENARIOS = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
@@ -229,33 +229,44 @@ below = 0.4
     return path
 
 
-def write_tiny_calibration(folder: Path, *, draws: int, accept: int, chunk_runs: int, refine_replicates: int,
-                           priors: dict[str, tuple[float, float]]) -> Path:
-    """A calibration of a scenario to 2000 against :data:`TINY_PATTERNS` (two in-sample, one
-    out-of-sample), 2 replicates per draw, two refined candidates.
+def write_tiny_calibration(folder: Path, *, population: int, prior_draws: int, chunk_runs: int,
+                           free: tuple[str, ...], generations: int = 3, truths: int = 3) -> Path:
+    """An ABC-SMC calibration of a scenario to 2000 against :data:`TINY_PATTERNS` (two
+    in-sample, one out-of-sample) with only ``free`` parameters free (the others fixed at
+    their documented defaults), and a coverage check of ``truths`` truths.
 
     Returns:
         The calibration file, ``folder / "calibration.toml"``.
     """
     (folder / "short.toml").write_text('name = "short"\nextends = "baseline"\nend_year = 2000\n')
     (folder / "patterns.toml").write_text(TINY_PATTERNS)
+    fixed = [name for name, spec in parameter_specs().items() if spec.factor != "index" and name not in free]
     path = folder / "calibration.toml"
     path.write_text(f"""
 name = "tiny"
 scenario = "short.toml"
 patterns = "patterns.toml"
-draws = {draws}
-replicates = 2
-accept = {accept}
 seed = 11
 chunk_runs = {chunk_runs}
 
-[refine]
-candidates = 2
-replicates = {refine_replicates}
+[smc]
+population = {population}
+prior_draws = {prior_draws}
+block = {prior_draws}
+max_generations = {generations}
 
-[priors]
-""" + "".join(f"{name} = [{low}, {high}]\n" for name, (low, high) in priors.items()))
+[coverage]
+truths = {truths}
+seed = 4
+
+[coverage.smc]
+population = {population}
+prior_draws = {prior_draws}
+block = {prior_draws}
+max_generations = {generations}
+
+[fixed]
+""" + "".join(f'{name} = "a small test calibration"\n' for name in fixed))
     return path
 
 

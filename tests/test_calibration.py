@@ -1,94 +1,132 @@
-"""casim calibrate end to end on a tiny budget, and casim validate end to end."""
+"""casim calibrate (ABC-SMC) and its coverage check end to end on a tiny budget, and casim validate."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.calibration import CalibrationError, load_calibration
 from sim.cli import main
-from sim.inputs import InputError
 from sim.parameters import calibration_record, parameter_specs
-from sim.validation import read_posterior
+
+FREE = ("deal_threshold", "trust_learning_rate")  # in the order of parameters.csv
 
 
 @pytest.fixture
 def tiny(tmp_path, tiny_inputs):
-    tiny_inputs.calibration(tmp_path, draws=24, accept=6, chunk_runs=12, refine_replicates=3,
-                            priors={"trust_learning_rate": (0.1, 0.5), "deal_threshold": (0.4, 0.9)})
+    tiny_inputs.calibration(tmp_path, population=20, prior_draws=100, chunk_runs=50, free=FREE)
     return tmp_path
 
 
-def _calibrate(folder, out, capsys=None):
-    code = main(["calibrate", str(folder / "calibration.toml"), "--out", str(out), "--workers", "1",
-                 "--parameters-out", str(folder / "chosen.csv")])
-    assert code == 0
-    return pd.read_csv(folder / "chosen.csv", comment="#")
+def _calibrate(folder, out, *extra):
+    return main(["calibrate", str(folder / "calibration.toml"), "--out", str(out), "--workers", "1", *extra])
 
 
 def test_tiny_calibration_end_to_end(tiny, capsys):
     out = tiny / "out"
-    chosen = _calibrate(tiny, out)
-    assert list(chosen["name"]) == ["trust_learning_rate", "deal_threshold"]
-    assert ((chosen["value"] >= chosen["prior_low"]) & (chosen["value"] <= chosen["prior_high"])).all()
-    assert (chosen["posterior_p05"] <= chosen["posterior_p95"]).all()
+    assert _calibrate(tiny, out, "--posterior-out", str(tiny / "shipped" / "posterior.csv")) == 0
     posterior = pd.read_csv(out / "posterior.csv")
-    assert len(posterior) == 6 and posterior["distance"].is_monotonic_increasing
-    assert posterior["distance"].between(0, 1).all()
-    trace = pd.read_csv(out / "threshold_trace.csv")
-    assert list(trace["draws"]) == [6, 12, 18, 24]  # 12 runs per chunk, 2 replicates per draw
-    assert (trace["best"] <= trace["epsilon"]).all()
-    candidates = pd.read_csv(out / "candidates.csv")
-    assert len(candidates) == 2 and candidates["reproduced"].between(0, 2).all()  # two in-sample patterns
-    assert candidates["prior_point"].iloc[0] == -1  # the posterior median is always a candidate
-    record = json.loads((tiny / "chosen.json").read_text())
+    assert list(posterior.columns) == ["draw", "weight", "distance", *FREE]
+    assert len(posterior) == 20 and posterior["weight"].sum() == pytest.approx(1.0)
+    specs = parameter_specs()
+    for name in FREE:  # blind priors: the documented ranges
+        assert posterior[name].between(specs[name].min, specs[name].max).all()
+    generations = pd.read_csv(out / "generations.csv")
+    assert list(generations["generation"]) == list(range(1, len(generations) + 1)) and len(generations) >= 2
+    assert generations["epsilon"].is_monotonic_decreasing
+    assert (posterior["distance"] <= generations["epsilon"].iloc[-1] + 1e-12).all()
+    record = json.loads((out / "posterior.json").read_text())
+    assert record["priors"] == {name: [specs[name].min, specs[name].max] for name in FREE}
     assert record["patterns_used"] == ["trust_falls", "barter_deals"]  # the 1999-2000 one is out-of-sample
-    assert record["settings"]["draws"] == 24 and record["seeds"]["prior_sample"] == 11
-    assert record["epsilon"] == pytest.approx(posterior["distance"].max())
-    for figure in ("posterior.png", "threshold_trace.png"):
+    assert record["point_draw"] in set(posterior["draw"])
+    assert record["draws"] == 20 and record["runs"] == generations["runs"].sum()
+    text = json.dumps(record)
+    assert str(tiny) not in text and "/work/" not in text  # relative paths only
+    assert set(record["prior_pass_rates"]) == {"trust_falls", "barter_deals", "late_borders_open"}
+    patterns = pd.read_csv(out / "patterns.csv")
+    assert (patterns["prior_runs"] == 100).all()
+    assert list(patterns["informative"]) == list(patterns["prior_pass_rate"] < 0.8)
+    contraction = pd.read_csv(out / "contraction.csv").set_index("name")
+    assert list(contraction.index) == list(FREE) and (contraction["contraction"] <= 1).all()
+    for figure in ("posterior.png", "tolerances.png", "contraction.png"):
         assert (out / "figures" / figure).stat().st_size > 0
     assert json.loads((out / "manifest.json").read_text())["kind"] == "calibrate"
-    assert "accepted 6 of 24 draws" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_csv(tiny / "shipped" / "posterior.csv"), posterior)
+    assert (tiny / "shipped" / "posterior.json").is_file()
+    assert f"{len(generations)} generations" in capsys.readouterr().out
 
 
-def test_an_interrupted_calibration_keeps_its_finished_chunks(tiny, capsys):
+def test_a_stopped_calibration_resumes_to_the_same_posterior(tiny):
     out = tiny / "out"
-    first = _calibrate(tiny, out)
-    finished = sorted((out / "prior" / "runs").glob("part-*.parquet"))
-    assert len(finished) == 4
-    finished[-1].unlink()  # as if the calibration had been stopped before its last chunk
-    kept = {p: p.stat().st_mtime_ns for p in finished[:-1]}
-    second = _calibrate(tiny, out)
-    pd.testing.assert_frame_equal(first, second)
-    assert all(p.stat().st_mtime_ns == mtime for p, mtime in kept.items())  # not recomputed
+    assert _calibrate(tiny, out) == 0
+    whole = (out / "posterior.csv").read_bytes()
+    # As if it had been stopped before its last generation.
+    state = json.loads((out / "smc" / "state.json").read_text())
+    last = state["generations"][-1]["index"]
+    assert last >= 2
+    (out / "smc" / f"generation-{last:02d}.parquet").unlink()
+    state["generations"] = state["generations"][:-1]
+    (out / "smc" / "state.json").write_text(json.dumps(state))
+    kept = (out / "smc" / f"generation-{last - 1:02d}.parquet").stat().st_mtime_ns
+    assert _calibrate(tiny, out) == 0
+    assert (out / "posterior.csv").read_bytes() == whole
+    assert (out / "smc" / f"generation-{last - 1:02d}.parquet").stat().st_mtime_ns == kept  # not recomputed
 
 
 def test_a_calibration_does_not_resume_on_a_changed_patterns_file(tiny, capsys):
-    """Its finished chunks hold one pass column per pattern of the old file."""
     out = tiny / "out"
-    _calibrate(tiny, out)
+    assert _calibrate(tiny, out) == 0
     capsys.readouterr()
     patterns = tiny / "patterns.toml"
     patterns.write_text(patterns.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    assert main(["calibrate", str(tiny / "calibration.toml"), "--out", str(out), "--workers", "1",
-                 "--parameters-out", str(tiny / "chosen.csv")]) == 2
+    assert _calibrate(tiny, out) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "different experiment" in err
+    assert len(err.splitlines()) == 1 and "other settings, inputs or code" in err
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
-def test_a_bad_calibration_file_is_one_line_and_writes_nothing(tiny, capsys):
+@pytest.mark.parametrize(("edit", "message"), [
+    ("population = 20", "population = 500"),
+    ("[fixed]", '[priors.trust_learning_rate]\nlow = 0.1\nhigh = 0.5\n[fixed]'),
+])
+def test_a_bad_calibration_file_is_one_line_and_writes_nothing(tiny, capsys, edit, message):
     path = tiny / "calibration.toml"
-    path.write_text(path.read_text().replace("accept = 6", "accept = 60"))
-    with pytest.raises(CalibrationError, match="accept = 60 is more than draws = 24"):
+    path.write_text(path.read_text().replace(edit, message, 1))
+    with pytest.raises(CalibrationError):
         load_calibration(path)
     assert main(["calibrate", str(path), "--out", str(tiny / "out")]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and str(path) in error
     assert not (tiny / "out").exists()
+
+
+def test_a_narrower_prior_needs_a_source(tiny):
+    path = tiny / "calibration.toml"
+    sourced = ('[priors.trust_learning_rate]\nlow = 0.1\nhigh = 0.5\n'
+               'source = "a study outside casim (hand-made for the test)"\n[fixed]')
+    path.write_text(path.read_text().replace("[fixed]", sourced, 1))
+    calibration, _, _ = load_calibration(path)
+    assert calibration.bounds()["trust_learning_rate"] == (0.1, 0.5)
+    assert calibration.bounds()["deal_threshold"] == (parameter_specs()["deal_threshold"].min,
+                                                      parameter_specs()["deal_threshold"].max)
+
+
+def test_the_coverage_check_end_to_end(tiny, capsys):
+    out = tiny / "coverage"
+    assert main(["calibrate", str(tiny / "calibration.toml"), "--check-coverage", "--out", str(out),
+                 "--workers", "1"]) == 0
+    coverage = pd.read_csv(out / "coverage.csv").set_index("parameter")
+    assert list(coverage.index) == ["overall", *FREE]
+    assert coverage[["coverage_50", "coverage_90"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert (coverage["coverage_90"] >= coverage["coverage_50"]).all()
+    ranks = pd.read_csv(out / "ranks.csv")
+    assert len(ranks) == 3 * len(FREE) and ranks["rank"].between(0, 1).all()
+    assert (out / "figures" / "ranks.png").stat().st_size > 0
+    assert "coverage over 3 truths" in capsys.readouterr().out
 
 
 def test_validate_end_to_end(tmp_path, capsys):
@@ -98,7 +136,7 @@ def test_validate_end_to_end(tmp_path, capsys):
     assert len(table) >= 20 and (table["replicates"] == 6).all()
     assert table["pass_rate"].between(0, 1).all()
     used = calibration_record().get("patterns_used")
-    if used is not None:  # in-sample: the patterns the shipped calibration was fitted to
+    if used is not None:  # in-sample: the patterns the shipped posterior was fitted to
         assert list(table["sample"] == "in-sample") == [p in used for p in table["pattern"]]
     else:  # uncalibrated: in-sample up to the patterns file's cut-off
         assert set(table["sample"]) == {"in-sample", "out-of-sample"}
@@ -107,46 +145,32 @@ def test_validate_end_to_end(tmp_path, capsys):
         assert (out / "figures" / figure).stat().st_size > 0
     record = json.loads((out / "manifest.json").read_text())
     assert record["kind"] == "validate" and record["replicates"] == 6
-    assert record["in_sample"]["patterns"] + record["out_of_sample"]["patterns"] == len(table)
+    counted = sum(record[key]["patterns"] for key in ("in_sample", "in_sample_uninformative", "out_of_sample",
+                                                      "out_of_sample_uninformative"))
+    assert counted == len(table)
+    assert len(record["runs"]["replicates"]) == 6
     printed = capsys.readouterr().out
-    assert "in-sample:" in printed and "out-of-sample:" in printed and "counterfactual" in printed
+    assert "in-sample, informative:" in printed and "counterfactual" in printed
 
 
-def test_validate_runs_every_posterior_set_once(tiny, capsys):
+def test_validate_over_a_calibrations_posterior(tiny, capsys):
     out = tiny / "out"
-    _calibrate(tiny, out)
+    assert _calibrate(tiny, out) == 0
     capsys.readouterr()
     validation = tiny / "validation"
-    assert main(["validate", "--posterior", str(out / "posterior.csv"), "--patterns", str(tiny / "patterns.toml"),
-                 "--out", str(validation)]) == 0
-    table = pd.read_csv(validation / "validation.csv")
-    assert (table["replicates"] == 6).all()  # the 6 accepted sets, one run each
+    assert main(["validate", "--parameters", str(out / "posterior.csv"), "--patterns", str(tiny / "patterns.toml"),
+                 "--replicates", "10", "--out", str(validation)]) == 0
+    table = pd.read_csv(validation / "validation.csv").set_index("pattern")
+    assert (table["replicates"] == 10).all()
     # In-sample: the patterns the calibration behind the posterior was fitted to.
-    assert dict(zip(table["pattern"], table["sample"])) == {
-        "trust_falls": "in-sample", "barter_deals": "in-sample", "late_borders_open": "out-of-sample"}
+    assert dict(table["sample"]) == {"trust_falls": "in-sample", "barter_deals": "in-sample",
+                                     "late_borders_open": "out-of-sample"}
+    prior = pd.read_csv(out / "patterns.csv").set_index("pattern")
+    np.testing.assert_allclose(table["prior_pass_rate"], prior["prior_pass_rate"])
     record = json.loads((validation / "manifest.json").read_text())
-    assert record["parameters"]["posterior_sets"] == 6
-    assert "6 runs over 6 posterior sets" in capsys.readouterr().out
-
-
-def test_read_posterior_cycles_through_the_accepted_sets(tiny):
-    out = tiny / "out"
-    _calibrate(tiny, out)
-    posterior = pd.read_csv(out / "posterior.csv")
-    values, record = read_posterior(out / "posterior.csv", runs=8)
-    assert set(values) == {"trust_learning_rate", "deal_threshold"}
-    rows = [0, 1, 2, 3, 4, 5, 0, 1]
-    assert list(values["deal_threshold"]) == list(posterior["deal_threshold"].iloc[rows])
-    assert record["patterns_used"] == ["trust_falls", "barter_deals"]
-
-
-def test_validate_takes_a_parameter_set_or_a_posterior_not_both(tmp_path, capsys):
-    out = tmp_path / "v"
-    assert main(["validate", "--parameters", "a.csv", "--posterior", "b.csv", "--out", str(out)]) == 2
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
-    assert not out.exists()
-    with pytest.raises(InputError, match="no such posterior file"):
-        read_posterior(tmp_path / "missing.csv")
+    draws = {r["draw"] for r in record["runs"]["replicates"]}
+    assert draws <= set(pd.read_csv(out / "posterior.csv")["draw"])
+    assert "10 runs over the posterior posterior.csv" in capsys.readouterr().out
 
 
 def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
@@ -158,12 +182,15 @@ def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", ["calibration.toml", "calibration_to_2016.toml"])
-def test_the_shipped_calibrations_load(name):
+def test_the_shipped_calibrations_use_blind_priors(name):
     from sim.experiment import EXPERIMENT_DIR
 
     calibration, patterns, _ = load_calibration(EXPERIMENT_DIR / name)
-    # Every behavioural parameter is free; the two that define the index's measure are not.
+    specs = parameter_specs()
+    # Every behavioural parameter is free over its documented range; the two that define the
+    # index's measure are not calibrated.
     measuring = {"trade_share_benchmark", "conflict_scale"}
-    assert set(calibration.priors) == set(parameter_specs()) - measuring
-    assert calibration.accept < calibration.draws
+    assert calibration.bounds() == {n: (s.min, s.max) for n, s in specs.items() if n not in measuring}
+    assert not calibration.priors and not calibration.fixed
+    assert calibration.smc.population >= 1000
     assert len(patterns.patterns) >= 20

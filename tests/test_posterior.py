@@ -1,0 +1,116 @@
+"""Runs over the posterior: reading it, drawing from it, pairing draws and dispositions."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.cli import main
+from sim.posterior import (
+    NO_DRAW,
+    ParameterSource,
+    PosteriorError,
+    contraction,
+    highest_density_draw,
+    parameter_source,
+    plan,
+    read_posterior,
+)
+from sim.randomness import replicate_seeds
+
+
+def _posterior(folder, weights=(0.2, 0.5, 0.3), trust=(0.1, 0.5, 0.9)) -> str:
+    """A three-draw posterior of trust_initial (and deal_threshold), with its JSON."""
+    path = folder / "posterior.csv"
+    pd.DataFrame({"draw": [10, 11, 12], "weight": weights, "trust_initial": trust,
+                  "deal_threshold": [0.5, 0.6, 0.7]}).to_csv(path, index=False)
+    path.with_suffix(".json").write_text(json.dumps({"point_draw": 11, "patterns_used": []}))
+    return str(path)
+
+
+def test_the_posterior_file_loads_and_drives_runs(tmp_path):
+    path = _posterior(tmp_path)
+    posterior = read_posterior(path)
+    assert posterior.names == ["trust_initial", "deal_threshold"] and posterior.point == 11
+    table = sim.run("baseline", replicates=30, seed=3, parameters=path)
+    assert set(table["draw"].unique()) <= {10, 11, 12}
+    # Each run starts from its draw's trust: the 1991 trust of a run follows its draw.
+    trust = table[(table["variable"] == "trust") & (table["scope"] == "region") & (table["year"] == 1991)]
+    by_draw = trust.groupby("draw")["value"].mean()
+    assert by_draw.is_monotonic_increasing and by_draw.loc[10] < 0.4 < 0.8 < by_draw.loc[12]
+
+
+def test_draws_follow_the_weights(tmp_path):
+    posterior = read_posterior(_posterior(tmp_path, weights=(0.0, 1.0, 0.0)))
+    assert set(posterior.sample(50, seed=1)) == {11}
+    posterior = read_posterior(_posterior(tmp_path, weights=(0.2, 0.5, 0.3)))
+    counts = pd.Series(posterior.sample(20_000, seed=2)).value_counts(normalize=True)
+    np.testing.assert_allclose(counts.loc[[10, 11, 12]], [0.2, 0.5, 0.3], atol=0.02)
+
+
+def test_a_plan_pairs_seeds_draws_and_dispositions(tmp_path):
+    source = parameter_source(_posterior(tmp_path))
+    first, again = plan(7, 12, 3, source), plan(7, 12, 3, source)
+    np.testing.assert_array_equal(first.draws, again.draws)
+    np.testing.assert_array_equal(first.seeds, replicate_seeds(7, 12))
+    # Replicates of one slot share draw and disposition key (the seed of its first replicate).
+    for slot in range(4):
+        rows = slice(3 * slot, 3 * slot + 3)
+        assert len(set(first.draws[rows])) == 1
+        assert set(first.disposition_keys[rows]) == {first.seeds[3 * slot]}
+    # One seed per draw: each replicate draws its dispositions from its own seed (as the Mesa model does).
+    np.testing.assert_array_equal(plan(7, 12, 1, source).disposition_keys, replicate_seeds(7, 12))
+    point = plan(7, 5, 1, ParameterSource("point", read_posterior(_posterior(tmp_path))))
+    assert set(point.draws) == {11} and point.parameters["trust_initial"] == 0.5
+
+
+def test_a_parameter_set_file_runs_without_draws(tmp_path):
+    path = tmp_path / "set.csv"
+    path.write_text("name,value\ntrust_initial,0.3\n")
+    runs = plan(1, 4, 1, parameter_source(str(path)))
+    assert set(runs.draws) == {NO_DRAW} and runs.parameters == {"trust_initial": 0.3}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("draw,trust_initial\n0,0.5\n", "draw, weight"),
+    ("draw,weight,charisma\n0,1,0.5\n", "unknown: charisma"),
+    ("draw,weight,trust_initial\n0,1,5.0\n", "documented ranges"),
+    ("draw,weight,trust_initial\n0,-1,0.5\n", "weight"),
+])
+def test_a_bad_posterior_is_one_line(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(PosteriorError, match=message):
+        read_posterior(path)
+
+
+def test_paired_comparisons_share_draws_seeds_and_dispositions(tmp_path, short_pair_paths):
+    opening, closed = short_pair_paths
+    out = tmp_path / "compare"
+    assert main(["compare", str(opening), str(closed), "--replicates", "6", "--seeds-per-draw", "2",
+                 "--parameters", _posterior(tmp_path), "--out", str(out)]) == 0
+    table = pd.read_parquet(out / "timeseries.parquet")
+    runs = table.groupby(["scenario", "replicate"], observed=True)[["seed", "draw"]].first().unstack("scenario")
+    np.testing.assert_array_equal(runs["seed"]["short_opening"], runs["seed"]["short_no_opening"])
+    np.testing.assert_array_equal(runs["draw"]["short_opening"], runs["draw"]["short_no_opening"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"]["seeds_per_draw"] == 2 and manifest["runs"]["parameters"]["kind"] == "posterior"
+
+
+def test_contraction_is_zero_for_the_prior_and_one_for_a_point():
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame({"weight": 1.0, "x": rng.uniform(0, 1, 50_000)})
+    narrow = pd.DataFrame({"weight": 1.0, "x": np.full(100, 0.3)})
+    assert contraction(wide, {"x": (0.0, 1.0)})["contraction"].iloc[0] == pytest.approx(0.0, abs=0.02)
+    assert contraction(narrow, {"x": (0.0, 1.0)})["contraction"].iloc[0] == pytest.approx(1.0)
+
+
+def test_the_highest_density_draw_lies_in_the_dense_cluster():
+    rng = np.random.default_rng(1)
+    spread = rng.uniform(0, 1, (50, 2))
+    cluster = 0.7 + rng.normal(0, 0.01, (50, 2))
+    posterior = pd.DataFrame(np.vstack([spread, cluster]), columns=["x", "y"]).assign(weight=1.0)
+    posterior.insert(0, "draw", np.arange(100))
+    assert highest_density_draw(posterior, {"x": (0.0, 1.0), "y": (0.0, 1.0)}) >= 50
