@@ -9,24 +9,24 @@ sampler in the sense of Del Moral, Doucet and Jasra (2012):
    within it are kept; as many as were dropped are resampled from the kept ones and moved by
    ABC Markov chain Monte Carlo (Marjoram et al. 2003): a random-walk proposal, reflected at
    the prior's bounds, is simulated and accepted when its distance is within the tolerance.
-   The first round of moves estimates the acceptance rate, which sets how many rounds give
-   each particle a move with probability 0.99. The population then targets the ABC
-   posterior at the new tolerance with equal weights, so the weights never degenerate, as
-   importance weights do in tens of dimensions.
+   Rounds of moves go on until 95% of these particles have moved at least once (or the
+   generation's run budget, ``population / min_acceptance``, is spent). The population then
+   targets the ABC posterior at the new tolerance with equal weights, so the weights never
+   degenerate, as importance weights do in tens of dimensions.
 3. It stops when the tolerance reaches ``target_epsilon``, when it cannot fall (the
-   population's distances are tied), when the moves' acceptance rate falls below
-   ``min_acceptance``, after ``max_generations``, or when the next generation could exceed
-   ``max_runs`` in all. The last finished generation is the posterior.
+   population's distances are tied), after a generation whose moves' acceptance rate fell
+   below ``min_acceptance``, after ``max_generations``, or when the next generation could
+   exceed ``max_runs`` in all. The last finished generation is the posterior.
 
 The step of the random walk is a scale times each parameter's spread over the kept
 particles, in coordinates scaled to the prior's box, one coordinate at a time, so that the
 reflected proposal is symmetric and the Metropolis-Hastings ratio for a uniform prior is
 the indicator of the tolerance. The scale adapts as in Fearnhead and Taylor (2013): the
-first round of moves tries four scales around the last generation's, and the rest use the
-one with the largest expected squared jump (acceptance times squared step). A stochastic
-model accepts a move only as often as chance and the dispositions allow, even a tiny one,
-so a rule that shrank the step toward a target acceptance rate would stop the particles
-from moving at all.
+first round of moves tries four scales around the last generation's, and the rest use,
+among those accepted at least half as often as the best, the one with the largest expected
+squared jump (acceptance times squared step). A stochastic model accepts a move only as
+often as chance and the dispositions allow, even a tiny one, so a rule that shrank the step
+toward a target acceptance rate would stop the particles from moving at all.
 
 The model is a black box ``simulate(theta, seeds) -> summaries`` over a block of parameter
 sets (B, k) and run seeds (B,), and ``distance(summaries) -> (B,)``: the ensemble engine runs
@@ -57,7 +57,7 @@ from scipy.stats import qmc
 Simulate = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Distance = Callable[[np.ndarray], np.ndarray]
 _SEED_BITS = (1 << 63) - 1
-_MOVE_PROBABILITY = 0.99  # each replenished particle moves at least once with this probability
+_MOVED_SHARE = 0.95  # rounds of moves go on until this share of the replenished particles has moved
 _TRIAL_SCALES = (0.25, 0.5, 1.0, 2.0)  # tried in the first round, as multiples of the last scale
 _SCALE_LIMITS = (0.02, 3.0)
 _MIN_SPREAD = 1e-3  # the step's floor, in prior-box units, for a parameter that collapsed
@@ -219,6 +219,9 @@ class Sampler:
             return None, f"reached max_generations = {settings.max_generations}"
         if previous.epsilon <= settings.target_epsilon:
             return None, f"the tolerance reached target_epsilon = {settings.target_epsilon}"
+        if previous.index > 1 and previous.acceptance < settings.min_acceptance:
+            return None, (f"the moves' acceptance rate of generation {previous.index} was {previous.acceptance:.4f}, "
+                          f"below min_acceptance = {settings.min_acceptance}")
         epsilon = max(float(np.quantile(previous.distances, settings.quantile)), settings.target_epsilon)
         alive = previous.distances <= epsilon
         dropped = int((~alive).sum())
@@ -238,27 +241,26 @@ class Sampler:
         which = np.arange(dropped) % len(trial)
         before = state[0]
         state, moved = self._move(state, epsilon, trial[which, None] * spread, rng, index, 0)
-        jump = ((state[0] - before) / (self.high - self.low) / spread) ** 2
-        jumps = np.array([jump[which == k].sum(axis=1).mean() if np.any(which == k) else 0.0
-                          for k in range(len(trial))])
-        best = int(np.argmax(jumps)) if jumps.max() > 0 else 0
-        scale = float(trial[best])
-        acceptance = float(moved[which == best].mean())
-        if moved.mean() < settings.min_acceptance or acceptance == 0.0:
-            return None, (f"the moves' acceptance rate at tolerance {epsilon:.4g} is {moved.mean():.4f}, below "
-                          f"min_acceptance = {settings.min_acceptance}")
-        rounds = 1 if acceptance >= 1.0 else int(np.ceil(np.log(1 - _MOVE_PROBABILITY) / np.log(1 - acceptance)))
-        rounds = max(1, min(rounds, budget // dropped))
-        accepted = int(moved.sum())
-        for round_ in range(1, rounds):
-            state, moved = self._move(state, epsilon, scale * spread, rng, index, round_)
+        jump = (((state[0] - before) / (self.high - self.low) / spread) ** 2).sum(axis=1)
+        rates = np.array([moved[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
+        jumps = np.array([jump[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
+        if rates.max() == 0.0:
+            return None, f"no move was accepted at tolerance {epsilon:.4g}"
+        eligible = rates >= 0.5 * rates.max()
+        scale = float(trial[np.flatnonzero(eligible)[np.argmax(jumps[eligible])]])
+        limit = min(int(dropped / settings.min_acceptance), budget)
+        ever_moved, accepted, runs = moved.copy(), int(moved.sum()), dropped
+        while ever_moved.mean() < _MOVED_SHARE and runs + dropped <= limit:
+            state, moved = self._move(state, epsilon, scale * spread, rng, index, runs // dropped)
+            ever_moved |= moved
             accepted += int(moved.sum())
+            runs += dropped
         theta, seeds, summaries, distances = state
         sample = Sample(np.concatenate([kept.theta[alive], theta]), np.concatenate([kept.seeds[alive], seeds]),
                         np.concatenate([kept.summaries[alive], summaries]))
         n = len(sample.seeds)
         return Generation(index, epsilon, sample, np.concatenate([previous.distances[alive], distances]),
-                          np.full(n, 1.0 / n), rounds * dropped, accepted / (rounds * dropped), scale), ""
+                          np.full(n, 1.0 / n), runs, accepted / runs, scale), ""
 
     def run(self, result: Result | None = None, on_generation: Callable[[Result], None] | None = None) -> Result:
         """Run to the end, or continue ``result`` (a prior sample and finished generations).

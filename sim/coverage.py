@@ -118,7 +118,7 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     rows = []
     for t, (theta, weights, stopped) in enumerate(runs):
         ranks = truth_ranks(theta, weights, truths[t])
-        spread = np.sqrt(np.cov(theta, rowvar=False, aweights=weights).diagonal())
+        spread = np.sqrt(np.atleast_2d(np.cov(theta, rowvar=False, aweights=weights)).diagonal())
         for k, name in enumerate(names):
             rows.append({"truth": t, "parameter": name, "true_value": truths[t, k], "rank": ranks[k],
                          "posterior_sd_over_prior_sd": spread[k] / ((high[k] - low[k]) / np.sqrt(12)),

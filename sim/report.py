@@ -23,12 +23,14 @@ from sim.output import git_commit, read_json, write_atomic
 from sim.parameters import calibration_record
 from sim.validation import PASS_LEVEL, headline
 
-KINDS = ("run", "compare", "batch", "analysis", "validate", "calibrate")
+KINDS = ("run", "compare", "batch", "analysis", "validate", "calibrate", "coverage")
 VALIDATION_DIR = Path("results") / "validation"  # where plain ``casim validate`` writes (from the working folder)
 MAX_ROWS = 50
 HEADERS = {  # readable column headers of the CSV tables
-    "a": "A", "b": "B", "mean_a": "mean A", "mean_b": "mean B", "mean_difference": "B − A", "ci_low": "95% CI low",
-    "ci_high": "95% CI high", "share_b_higher": "share B higher", "n_pairs": "pairs", "p05": "5%", "p95": "95%",
+    "a": "A", "b": "B", "mean_a": "mean A", "mean_b": "mean B", "mean_difference": "B − A",
+    "p05_difference": "B − A 5%", "p95_difference": "B − A 95%", "probability_b_higher": "P(B higher)",
+    "probability_no_difference": "P(no difference)", "share_from_parameters_and_dispositions": "spread: draws",
+    "share_from_chance": "spread: chance", "n_draw_slots": "draw slots", "n_pairs": "pairs", "p05": "5%", "p95": "95%",
     "share_of_runs": "share of runs", "pass_rate": "pass rate", "prior_low": "prior low", "prior_high": "prior high",
     "posterior_p05": "posterior 5%", "posterior_median": "posterior median", "posterior_p95": "posterior 95%",
     "mu_star": "mu*", "mu_star_conf": "mu* ±", "S1_conf": "S1 ±", "ST_conf": "ST ±",
@@ -99,8 +101,22 @@ def _seeds(seeds: list) -> str:
     return f"{len(seeds)} replicates (replicate seeds {shown}{', …' if len(seeds) > 3 else ''})"
 
 
+def _runs(runs: dict) -> str:
+    """How the runs were made: parameters (posterior draws), seeds per draw, seeds and draws."""
+    listed = runs.get("replicates", [])
+    shown = "; ".join(f"seed {r['seed']}, draw {r['draw']}" for r in listed[:3])
+    parameters = runs.get("parameters", {})
+    where = (f", sha256 <code>{esc(parameters['posterior_sha256'][:16])}…</code>"
+             if parameters.get("posterior_sha256") else "")
+    return (f"{len(listed)} runs over the {esc(parameters.get('label', '?'))}{where}; "
+            f"{runs.get('seeds_per_draw', 1)} seed(s) per draw and set of dispositions ({esc(shown)}"
+            f"{', …' if len(listed) > 3 else ''})")
+
+
 def _replicates(record: dict) -> int:
-    return len(record.get("replicate_seeds", [])) or int(record.get("replicates") or 0)
+    runs = record.get("runs")
+    listed = runs.get("replicates", []) if isinstance(runs, dict) else []
+    return len(listed) or len(record.get("replicate_seeds", [])) or int(record.get("replicates") or 0)
 
 
 def _load(folder: Path) -> tuple[Path, dict, Path | None]:
@@ -138,6 +154,8 @@ def _title(record: dict) -> str:
         return f"casim batch: {record['experiment']['name']}"
     if kind == "validate":
         return f"casim validate: {record['scenario']}"
+    if kind == "coverage":
+        return f"casim calibrate --check-coverage: {record.get('calibration', {}).get('name', '')}"
     return f"casim calibrate: {record.get('settings', {}).get('name', '')}"
 
 
@@ -146,14 +164,15 @@ def _title(record: dict) -> str:
 
 def _facts_run(record: dict) -> list[tuple[str, str]]:
     scenario = record["scenario"]
-    replicates = f"seed {scenario.get('seed')}; {_seeds(record['replicate_seeds'])}"
-    return [("Scenario", _scenario_line(scenario)), ("Replicates", replicates)]
+    return [("Scenario", _scenario_line(scenario)), ("Runs", f"seed {scenario.get('seed')}; {_runs(record['runs'])}")]
 
 
 def _facts_compare(record: dict) -> list[tuple[str, str]]:
-    lines = [("A: " if i == 0 else "B: ") + _scenario_line(s) for i, s in enumerate(record["scenarios"])]
-    replicates = f"seed {record['scenarios'][0].get('seed')}; {_seeds(record['replicate_seeds'])}, paired by seed"
-    return [("Scenarios", "<br>".join(lines)), ("Replicates", replicates)]
+    lines = [f"{chr(65 + i)}: " + _scenario_line(s) for i, s in enumerate(record["scenarios"])]
+    runs = (f"seed {record['scenarios'][0].get('seed')}; {_runs(record['runs'])}; the scenarios' runs are paired: "
+            "the same seed, posterior draw and leaders' dispositions")
+    return [("Scenarios", "<br>".join(lines)), ("Variables", esc(", ".join(record.get("variables", [])))),
+            ("Runs", runs)]
 
 
 def _facts_batch(record: dict) -> list[tuple[str, str]]:
@@ -177,26 +196,40 @@ def _facts_validate(record: dict) -> list[tuple[str, str]]:
         scenario += f"; counterfactual <b>{esc(counterfactual)}</b>"
     rule = f"a pattern is reproduced when at least {record['pass_level']:.0%} of them satisfy it"
     patterns = f"{record.get('patterns_file', '')}; calibration cut-off {record.get('calibration_cutoff')}"
-    return [("Scenario", scenario), ("Replicates", f"{record['replicates']} (seed {record['seed']}); {rule}"),
-            ("Patterns", esc(patterns)), ("Parameters", _parameters_used(record.get("parameters", {})))]
+    runs = f"seed {record['seed']}; {_runs(record['runs'])}; {rule}" if "runs" in record else str(record["replicates"])
+    return [("Scenario", scenario), ("Runs", runs), ("Patterns", esc(patterns)),
+            ("Parameters", _parameters_used(record.get("parameters", {})))]
 
 
 def _facts_calibrate(record: dict) -> list[tuple[str, str]]:
     settings = record["settings"]
     name = f"<b>{esc(settings['name'])}</b> ({esc(record['calibration_file'])})"
-    refine = settings["refine"]
-    sample = (f"{settings['draws']} prior draws × {settings['replicates']} replicates; {settings['accept']} accepted; "
-              f"{refine['candidates']} candidates rerun with {refine['replicates']} replicates; seeds "
-              + ", ".join(f"{k} {v}" for k, v in record["seeds"].items()))
-    patterns = f"{len(record['patterns_used'])} used ({settings['use']}) from {record['patterns_file']}"
+    smc = settings["smc"]
+    sample = (f"prior sample {smc['prior_draws']}, population {smc['population']}, {len(record['generations'])} "
+              f"generations, {record['runs']:,} runs in all (stopped: {record['stopped']}); seed {settings['seed']}")
+    priors = ("every free parameter's documented range" if isinstance(record.get("prior_sources"), str)
+              else "documented ranges, narrower where sourced: " + ", ".join(record["prior_sources"]))
+    fixed = ", ".join(record.get("fixed", {})) or "none"
+    patterns = (f"{len(record['patterns_used'])} used ({settings['use']}) from {record['patterns_file']}; "
+                f"effective number after correlation weights {record.get('effective_patterns', float('nan')):.1f}")
     return [("Calibration", f"{name}, sha256 <code>{esc(record['calibration_sha256'])}</code>"),
             ("Scenario", f"<b>{esc(record['scenario'])}</b>, sha256 <code>{esc(record['scenario_sha256'])}</code>"),
-            ("Method", esc(record.get("method", ""))), ("Sample", esc(sample)), ("Patterns", esc(patterns)),
-            ("Parameters written to", f"<code>{esc(record.get('parameters_file', ''))}</code>")]
+            ("Method", esc(record.get("method", ""))), ("Sample", esc(sample)), ("Priors", esc(priors)),
+            ("Fixed parameters", esc(fixed)), ("Patterns", esc(patterns)),
+            ("Posterior written to", f"<code>{esc(str(record.get('posterior_file') or 'this folder only'))}</code>")]
+
+
+def _facts_coverage(record: dict) -> list[tuple[str, str]]:
+    settings = record["calibration"]
+    smc = settings["coverage"]["smc"]
+    return [("Calibration", f"<b>{esc(settings['name'])}</b>"),
+            ("Check", esc(f"{record['truths']} truths drawn from the prior, seed {record['seed']}; each calibrated "
+                          f"on synthetic pattern outcomes with population {smc['population']}, at most "
+                          f"{smc['max_generations']} generations, a shared prior sample of {record['prior_sample']}"))]
 
 
 FACTS = {"run": _facts_run, "compare": _facts_compare, "batch": _facts_batch, "validate": _facts_validate,
-         "calibrate": _facts_calibrate}
+         "calibrate": _facts_calibrate, "coverage": _facts_coverage}
 
 
 def _facts(record: dict) -> list[tuple[str, str]]:
@@ -211,10 +244,10 @@ def _facts(record: dict) -> list[tuple[str, str]]:
 
 
 def _parameters_used(parameters: dict) -> str:
-    if not parameters.get("calibrated"):
-        return "the assumed defaults of sim/data/parameters.csv (not calibrated)"
-    where = parameters.get("file", "the shipped calibration (sim/data/calibrated_parameters.csv)")
-    return esc(f"calibrated: {where}, created {parameters.get('created', '?')}")
+    if parameters.get("kind") in (None, "defaults"):
+        return "the assumed defaults of sim/data/parameters.csv (no posterior)"
+    digest = parameters.get("posterior_sha256")
+    return esc(parameters.get("label", "?")) + (f", sha256 <code>{esc(digest[:16])}…</code>" if digest else "")
 
 
 def section_run(record: dict, analysis_record: dict | None) -> str:
@@ -237,7 +270,6 @@ def _captions(record: dict) -> dict[str, Callable[[str], str]]:
     a = record["scenarios"][0]["name"] if record["kind"] == "compare" else "A"
     cutoff = record.get("calibration_cutoff", "the calibration cut-off")
     cf = record.get("counterfactual", {}).get("scenario", "the counterfactual")
-    accepted, draws = record.get("settings", {}).get("accept"), record.get("settings", {}).get("draws")
     return {
         "index": lambda _: f"Regional Integration Index (0 = no integration, 1 = full) over time. {band}; dotted "
                            "vertical lines: historical and scenario events, labelled in the strip above.",
@@ -247,9 +279,11 @@ def _captions(record: dict) -> dict[str, Callable[[str], str]]:
         "dyad_border_openness": lambda _: f"Border openness of each pair of neighbouring states by year (0 closed, "
                                           f"1 open), mean over {n} replicates; grey: no value.",
         "dyad_trust": lambda _: f"Trust between each pair of states by year (0–1), mean over {n} replicates.",
-        "comparison": lambda b: f"Decade-mean integration index of {b} minus that of {a}, paired by replicate seed "
-                                f"({n} pairs). Bars: mean difference (below zero: {b} integrates less); whiskers: "
-                                f"95% bootstrap interval; percentages: share of pairs in which {b} is higher.",
+        "comparison": lambda which: f"Decade means of a variable under one scenario minus another ({which}), over "
+                                    f"{n} pairs of runs that share seed, posterior draw and dispositions. Bars: mean "
+                                    "difference; whiskers: 5–95% of the paired differences (parameters, "
+                                    "dispositions and chance together); above the bars: the probability that B is "
+                                    "higher, or 'no difference'.",
         "sensitivity": lambda _: "Sensitivity of each outcome to the varied parameters (one panel per scenario and "
                                  "outcome). Sobol': share of the outcome's variance due to a parameter alone (S1) "
                                  "and with its interactions (ST). Morris: mu* ranks influence, sigma flags "
@@ -260,12 +294,16 @@ def _captions(record: dict) -> dict[str, Callable[[str], str]]:
         "patterns": lambda _: f"One panel per pattern: its variable ({band.lower()}), its window (green: reproduced "
                               f"in at least {PASS_LEVEL:.0%} of replicates; red: not), the reference period "
                               f"hatched; dashed: the median of the counterfactual {cf}. Thick frame: out-of-sample.",
-        "posterior": lambda _: f"ABC posterior: for each calibrated parameter, the {draws} prior draws (grey) and "
-                               f"the {accepted} accepted draws (blue) as densities over its prior range; red line: "
-                               "the chosen value.",
-        "threshold_trace": lambda _: "Acceptance threshold ε (largest accepted distance; distance = 1 − mean pass "
-                                     "rate) as more prior draws are evaluated. A curve that has levelled off means "
-                                     "the prior sample is large enough.",
+        "posterior": lambda _: "ABC-SMC posterior: for each calibrated parameter, the prior sample (grey, its "
+                               "documented range) and the weighted posterior (blue) as densities; red line: the "
+                               "posterior mean.",
+        "tolerances": lambda _: "Tolerance of each ABC-SMC generation (weighted RMS of how far runs miss the "
+                                "patterns, in pattern units) and the acceptance rate of its moves.",
+        "contraction": lambda _: "Posterior contraction of each parameter: 1 − posterior variance / prior variance. "
+                                 "Near 0: the patterns say nothing about it; near 1: they pin it down.",
+        "ranks": lambda _: "Coverage check: for each parameter, the histogram of the truth's rank in its "
+                           "posterior over the truths drawn from the prior; flat (inside the grey band) if the "
+                           "credible intervals cover the truth as often as they claim.",
     }
 
 
@@ -291,6 +329,7 @@ def section_figures(folder: Path, record: dict, analysis: Path | None) -> str:
     parts = []
     for path in paths:
         stem, _, rest = path.stem.partition("_") if path.stem.startswith("comparison_") else (path.stem, "", "")
+        rest = rest.replace("_", " ")
         caption = captions[stem](rest) if stem in captions else path.stem.replace("_", " ").capitalize() + "."
         parts.append(_figure(path, caption))
     return "<h2>Key figures</h2>" + ("".join(parts) or '<p class="note">No figures in this folder.</p>')
@@ -340,10 +379,12 @@ def _numbers_compare(folder: Path, record: dict, analysis: Path | None) -> str:
     parts = []
     comparison = _read_csv(folder / "comparison.csv")
     if comparison is not None:
-        parts.append("<h3>Integration index, B against A, by decade</h3>" + _table(
-            comparison[["a", "b", *comparison.columns.drop(["a", "b"])]],
-            "Decade means of the index; difference = B − A paired by seed, with its 95% bootstrap interval "
-            "(ci_low, ci_high) and the share of pairs in which B is higher."))
+        for variable, rows in comparison.groupby("variable", sort=False):
+            parts.append(f"<h3>{esc(variable)}, B against A, by decade</h3>" + _table(
+                rows.drop(columns="variable"),
+                "Decade means; B − A over runs paired by seed, posterior draw and dispositions: its mean, the 5% "
+                "and 95% of the paired differences, the probability that B is higher (and of no difference), and "
+                "the shares of the spread from the draws (parameters and dispositions) and from chance."))
     region = _region_summary(folder)
     if region is not None:
         index = region[region["variable"].str.startswith("Regional Integration Index")]
@@ -387,38 +428,53 @@ def _numbers_validate(folder: Path, record: dict, analysis: Path | None) -> str:
     parts = [_bullets(headline(record).splitlines())]
     table = _read_csv(folder / "validation.csv")
     if table is not None:
-        shown = table[["pattern", "factor", "statement", "window", "sample", "pass_rate", "reproduced"]].copy()
+        shown = table[["pattern", "factor", "statement", "window", "sample", "informative", "prior_pass_rate",
+                       "pass_rate", "reproduced"]].copy()
         if "counterfactual_pass_rate" in table:
             shown["counterfactual"] = table["counterfactual_pass_rate"].where(table["opening"])
         shown["reproduced"] = shown["reproduced"].map({True: "yes", False: "no"})
-        parts.append(_table(shown, f"Pass rate: share of the {record['replicates']} replicates satisfying the "
-                            f"pattern (reproduced when ≥ {record['pass_level']:g}); counterfactual: pass rate under "
-                            "the counterfactual, for the patterns of the opening."))
+        parts.append(_table(shown, f"Pass rate: share of the {record['replicates']} runs (each a posterior draw, "
+                            "drawn dispositions and a seed) satisfying the pattern (reproduced when ≥ "
+                            f"{record['pass_level']:g}); prior pass rate: share of the calibration's prior runs; "
+                            "uninformative: prior pass rate ≥ 0.8; counterfactual: pass rate under the "
+                            "counterfactual, for the patterns of the opening."))
     return "".join(parts)
 
 
 def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str:
-    from sim.parameters import parameter_specs
-
-    chosen, specs = record["chosen"], parameter_specs()
-    epsilon = (f"Acceptance threshold ε = {record['epsilon']:.3f} (distance = 1 − mean pass rate over the "
-               f"{chosen['patterns_used']} patterns used)")
-    result = (f"Chosen set ({chosen['candidate']}) reproduces {chosen['reproduced']} of {chosen['patterns_used']} "
-              f"patterns in {chosen['replicates']} fresh replicates (mean pass rate {chosen['mean_pass_rate']:.3f})")
-    parts = [_bullets([epsilon, result])]
-    table = _read_csv(folder / "chosen_parameters.csv")
-    if table is not None:
-        assumed = [specs[n].assumed_default if n in specs and specs[n].assumed_default is not None
-                   else specs[n].default if n in specs else None for n in table["name"]]
-        table = table.rename(columns={"value": "chosen"})
-        table.insert(2, "assumed (parameters.csv)", assumed)
-        parts.append(_table(table, "Chosen value of each parameter, the hand-set value of sim/data/parameters.csv, "
-                                   "its uniform prior and the posterior 5/50/95% quantiles."))
+    last = record["generations"][-1]
+    lines = [f"{record['draws']} weighted posterior draws after {len(record['generations'])} generations and "
+             f"{record['runs']:,} runs ({record['wall_time_s']:g} s); final tolerance {last['epsilon']:.4f}",
+             f"Stopped: {record['stopped']}"]
+    parts = [_bullets(lines)]
+    tables = {name: _read_csv(folder / f"{name}.csv") for name in ("contraction", "patterns", "generations")}
+    if tables["contraction"] is not None:
+        strong = int((tables["contraction"]["contraction"] >= 0.5).sum())
+        parts.append(f"<h3>Parameters ({strong} contract by 0.5 or more)</h3>" + _table(
+            tables["contraction"].sort_values("contraction", ascending=False),
+            "Prior (the documented range), posterior mean, sd and 5/50/95% quantiles, and contraction "
+            "(1 − posterior variance / prior variance)."))
+    if tables["patterns"] is not None:
+        parts.append("<h3>Patterns</h3>" + _table(tables["patterns"], "Pass rate of each pattern in the prior "
+                     "sample (uninformative when ≥ 0.8), and its weight in the distance (one over the number of "
+                     "patterns in use its margin correlates with at |ρ| > 0.6)."))
+    if tables["generations"] is not None:
+        parts.append("<h3>Generations</h3>" + _table(tables["generations"], "Tolerance, runs, acceptance rate of "
+                                                     "the moves, distinct particles and step scale."))
     return "".join(parts)
 
 
+def _numbers_coverage(folder: Path, record: dict, analysis: Path | None) -> str:
+    coverage = _read_csv(folder / "coverage.csv")
+    if coverage is None:
+        return '<p class="note">No coverage.csv in this folder.</p>'
+    return _table(coverage, f"Share of the {record['truths']} truths whose true value lies inside the central 50% "
+                            "and 90% credible intervals of its posterior (nominal: 0.5 and 0.9), and the posterior "
+                            "sd over the prior sd.")
+
+
 NUMBERS = {"run": _numbers_run, "compare": _numbers_compare, "batch": _numbers_batch,
-           "validate": _numbers_validate, "calibrate": _numbers_calibrate}
+           "validate": _numbers_validate, "calibrate": _numbers_calibrate, "coverage": _numbers_coverage}
 
 
 # ------------------------------------------------------------------ validation status
@@ -440,27 +496,27 @@ def section_validation(record: dict) -> str:
         return "".join(parts) + _bullets(headline(record).splitlines())
     calibration = calibration_record()
     if calibration["calibrated"]:
-        chosen = calibration.get("chosen", {})
-        parts.append(f"<p>Parameters of this checkout: calibrated (rejection ABC) on "
+        parts.append(f"<p>Parameters of this checkout: the posterior of sim/data/posterior.csv ({calibration['draws']} "
+                     f"draws, ABC-SMC on {len(calibration['patterns_used'])} patterns), made on "
                      f"{esc(calibration.get('created', '?'))}, commit <code>{esc(str(calibration.get('git_commit')))}"
-                     f"</code>; the chosen set reproduced {chosen.get('reproduced', '?')} of "
-                     f"{chosen.get('patterns_used', '?')} patterns in {chosen.get('replicates', '?')} replicates.</p>")
+                     "</code>.</p>")
     else:
         parts.append("<p>Parameters of this checkout: the assumed defaults of sim/data/parameters.csv "
-                     "(not calibrated).</p>")
+                     "(no posterior).</p>")
     if calibration["calibrated"] and record["kind"] != "calibrate" and \
             str(calibration.get("created", "")) > str(record.get("created", "")):
         parts.append('<p class="warn">The calibration is newer than this folder, which may have been made with '
                      "other parameters.</p>")
     if record["kind"] == "calibrate":
-        same = all(calibration.get(key) == record.get(key) for key in ("calibration_sha256", "epsilon", "chosen"))
-        parts.append(f"<p>{'These are' if same else 'These are not'} the parameters this calibration chose.</p>")
+        same = all(calibration.get(key) == record.get(key) for key in ("calibration_sha256", "created", "draws"))
+        parts.append(f"<p>{'This is' if same else 'This is not'} the posterior the checkout ships.</p>")
     validation = VALIDATION_DIR / "manifest.json"
     recorded = read_json(validation) if validation.is_file() else {}
     if commit and recorded.get("kind") == "validate" and recorded.get("git_commit") == commit:
         parts.append(f'<p class="ok">Validation run of the same commit ({esc(str(VALIDATION_DIR.resolve()))}, '
                      f"{esc(recorded.get('created', ''))}):</p>" + _bullets(headline(recorded).splitlines()))
-        if recorded.get("parameters", {}).get("created") != calibration.get("created"):
+        shipped = recorded.get("parameters", {}).get("posterior_sha256")
+        if shipped is not None and calibration["calibrated"] and recorded["parameters"].get("kind") != "posterior":
             parts.append('<p class="note">That validation used other parameters than those of this checkout: '
                          f"{_parameters_used(recorded.get('parameters', {}))}.</p>")
     else:

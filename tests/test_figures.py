@@ -52,15 +52,16 @@ def table() -> pd.DataFrame:
 
 
 def _diff_table() -> pd.DataFrame:
-    diff = pd.DataFrame({
+    return pd.DataFrame({
+        "variable": "region.integration_index", "a": "baseline", "b": "reform",
         "decade": ["1991-2000", "2001-2010", "2011-2020"],
         "mean_difference": [0.02, -0.01, 0.0],
-        "ci_low": [0.01, -0.03, -0.01],
-        "ci_high": [0.03, 0.005, 0.01],
-        "share_b_higher": [0.9, 0.3, 0.5],
+        "p05_difference": [0.01, -0.03, 0.0],
+        "p95_difference": [0.03, 0.005, 0.0],
+        "probability_b_higher": [0.9, 0.3, 0.0],
+        "probability_no_difference": [0.0, 0.0, 1.0],
+        "n_pairs": 40, "n_draw_slots": 10,
     })
-    diff.attrs.update(a="baseline", b="reform")
-    return diff
 
 
 def _assert_written(png, folder) -> None:
@@ -94,6 +95,9 @@ def test_single_scenario_and_missing_variable(table, tmp_path):
 def test_comparison_writes_png_and_svg(tmp_path):
     png = figures.plot_comparison(_diff_table(), tmp_path / "compare.png")
     _assert_written(png, tmp_path)
+    svg = png.with_suffix(".svg").read_text(encoding="utf-8")
+    # Ties say so instead of "0%"; the legend says what the whiskers span.
+    assert "no difference" in svg and "posterior draws, dispositions and chance" in svg
 
 
 def test_write_run_figures_returns_four_pngs(table, tmp_path):

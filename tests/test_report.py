@@ -15,7 +15,7 @@ from sim.output import git_commit
 from sim.report import write_report
 
 HEADINGS = ("What was run", "Key figures", "Headline numbers", "Validation status of this model version")
-FIGURES = {"run": 4, "compare": 2, "batch": 1, "validate": 2, "calibrate": 2}
+FIGURES = {"run": 4, "compare": 2, "batch": 1, "validate": 2, "calibrate": 3, "coverage": 1}
 PNG = '<img src="data:image/png;base64,'
 
 
@@ -26,8 +26,8 @@ def folders(tmp_path_factory, tiny_inputs) -> dict:
     experiment = tiny_inputs.batch(root, "tiny_report", samples=2, chunk_runs=24)
     calibration = root / "calibration"
     calibration.mkdir()
-    tiny_inputs.calibration(calibration, draws=8, accept=3, chunk_runs=16, refine_replicates=2,
-                            priors={"trust_learning_rate": (0.1, 0.5)})
+    tiny_inputs.calibration(calibration, population=10, prior_draws=30, chunk_runs=16, free=("trust_learning_rate",),
+                            generations=2, truths=2)
     out = {kind: root / kind for kind in FIGURES}
     commands = [
         ["run", str(root / "short.toml"), "--replicates", "3", "--out", str(out["run"])],
@@ -36,8 +36,9 @@ def folders(tmp_path_factory, tiny_inputs) -> dict:
         ["batch", str(experiment), "--workers", "1", "--out", str(out["batch"])],
         ["analyze", str(out["batch"])],
         ["validate", "--replicates", "3", "--out", str(out["validate"])],
-        ["calibrate", str(calibration / "calibration.toml"), "--workers", "1", "--out", str(out["calibrate"]),
-         "--parameters-out", str(calibration / "chosen.csv")],  # never the shipped parameter file
+        ["calibrate", str(calibration / "calibration.toml"), "--workers", "1", "--out", str(out["calibrate"])],
+        ["calibrate", str(calibration / "calibration.toml"), "--workers", "1", "--out", str(out["coverage"]),
+         "--check-coverage"],
     ]
     for command in commands:
         assert main(command) == 0, command
@@ -55,6 +56,8 @@ def _digests(record: dict) -> list[str]:
         return [record["experiment_sha256"], *[s["sha256"] for s in record["scenarios"]]]
     if kind == "validate":
         return [record["scenario_sha256"]]
+    if kind == "coverage":
+        return []
     return [record["calibration_sha256"], record["scenario_sha256"]]
 
 

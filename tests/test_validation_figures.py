@@ -119,30 +119,35 @@ def test_pattern_grid_counterfactual_by_name_without_data_or_scores(runs, tmp_pa
     assert "not recorded" in svg and "not scored" in svg
 
 
-def test_posterior(tmp_path):
+def test_posterior_marginals(tmp_path):
+    from sim.figures_inference import plot_posterior_marginals
+    from sim.parameters import parameter_specs
+
     rng = np.random.default_rng(1)
     # real parameters (with units), one unknown to sim.parameters, and enough for the six-column grid
     bounds = {"trust_initial": (0.0, 1.0), "gravity_constant": (10.0, 1000.0), "not_a_parameter": (-1.0, 1.0),
               **{f"p{k}": (0.0, 2.0) for k in range(7)}}
-    prior = pd.DataFrame({name: rng.uniform(low, high, 200) for name, (low, high) in bounds.items()})
-    prior["distance"] = rng.uniform(0, 1, 200)
-    posterior = prior.nsmallest(20, "distance")
-    chosen = {name: float(posterior[name].iloc[0]) for name in bounds}
-    png = figures.plot_posterior(prior, posterior, chosen, bounds, tmp_path / "posterior.png")
+    prior = np.column_stack([rng.uniform(low, high, 200) for low, high in bounds.values()])
+    posterior = pd.DataFrame(prior[:20], columns=list(bounds)).assign(weight=1 / 20)
+    png = plot_posterior_marginals(prior, posterior, bounds, parameter_specs(), tmp_path / "posterior.png")
     _assert_written(png, tmp_path, min_size=(1800, 500))
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
-    assert "20 accepted of 200 draws" in svg and "$ million a year per $ billion of\u2026" in svg  # unit, shortened
-    assert "<!-- distance -->" not in svg and "<!-- p6 -->" in svg  # a panel per parameter, none for the distance
+    assert "20 weighted draws" in svg and "$ million a year per $ billion of\u2026" in svg  # unit, shortened
+    assert "<!-- p6 -->" in svg  # a panel per parameter
 
 
-@pytest.mark.parametrize("with_best", [True, False])
-def test_threshold_trace(with_best, tmp_path):
-    trace = pd.DataFrame({"draws": [500, 1000, 1500, 2000], "epsilon": [0.3, 0.25, 0.24, 0.24],
-                          "best": [0.1, 0.05, 0.05, 0.04]})
-    if not with_best:
-        trace = trace.drop(columns="best")
-    png = figures.plot_threshold_trace(trace, tmp_path / "trace.png")
-    _assert_written(png, tmp_path, min_size=(800, 500), max_size=(1500, 1000))
+def test_tolerances_contraction_and_ranks(tmp_path):
+    from sim.figures_inference import plot_contraction, plot_rank_histograms, plot_tolerances
+
+    generations = pd.DataFrame({"generation": [1, 2, 3], "epsilon": [0.6, 0.5, 0.45], "runs": [1000, 800, 900],
+                                "acceptance": [0.1, 0.2, 0.15]})
+    _assert_written(plot_tolerances(generations, tmp_path / "tolerances.png"), tmp_path)
+    table = pd.DataFrame({"name": ["a", "b", "c"], "contraction": [0.1, 0.6, 0.9]})
+    png = plot_contraction(table, tmp_path / "contraction.png")
+    _assert_written(png, tmp_path)
+    assert "2 of 3 parameters" in png.with_suffix(".svg").read_text(encoding="utf-8")
+    ranks = pd.DataFrame({"parameter": ["a"] * 20 + ["b"] * 20, "rank": np.linspace(0, 1, 40) % 1})
+    _assert_written(plot_rank_histograms(ranks, tmp_path / "ranks.png"), tmp_path)
 
 
 def test_wrap_id_keeps_every_character():
