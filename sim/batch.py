@@ -35,6 +35,7 @@ from sim.experiment import (
     resolve_experiment,
     scenario_paths,
 )
+from sim.inputs import read_text
 from sim.outcomes import VariableRef, window_mean
 from sim.output import code_digest, git_commit, manifest, read_json, scenario_record, write_csv, write_json, write_table
 from sim.patterns import PatternSet, check_all, load_patterns
@@ -287,7 +288,7 @@ def run_batch(
             kind="batch",
             status=status,
             **identity,
-            experiment={"name": experiment.name, "file": str(path), "source": path.read_text(encoding="utf-8"),
+            experiment={"name": experiment.name, "file": str(path), "source": read_text(path, "experiment"),
                         "resolved": experiment.model_dump(mode="json")},
             scenarios=[scenario_record(file, scenario) for file, scenario in zip(scenario_files, scenarios)],
             design={"method": "explicit points" if explicit else experiment.design.method, "points": len(points),
@@ -336,7 +337,7 @@ def read_runs(out: Path) -> pd.DataFrame:
     """All finished run rows of a batch folder, in run order."""
     folder = Path(out) / RUNS_DIR
     if not any(folder.glob("part-*.parquet")):
-        raise FileNotFoundError(f"{out}: no finished chunks in {RUNS_DIR}/")
+        raise ExperimentError(f"{out}: no finished chunks in {RUNS_DIR}/; rerun casim batch with this --out")
     return pd.read_parquet(folder).sort_values(["scenario", "point", "replicate"], ignore_index=True)
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.inputs import InputError, read_text
+
 PACKAGES = ("casim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "tqdm", "SALib", "dask", "distributed")
 
 
@@ -56,7 +58,15 @@ def write_json(data: dict, path: Path) -> Path:
 
 
 def read_json(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A JSON object written by casim (a manifest, a provenance record); a missing or damaged
+    file raises :class:`InputError` as one line."""
+    try:
+        data = json.loads(read_text(Path(path), "JSON"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc}); allowed: the file as casim wrote it") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a JSON object; allowed: the file as casim wrote it")
+    return data
 
 
 def scenario_record(reference: str | Path, scenario) -> dict:

@@ -10,7 +10,6 @@ to; the others are out-of-sample.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import simulate, to_frame
-from sim.inputs import InputError
+from sim.inputs import InputError, read_csv, validated
+from sim.output import read_json
 from sim.parameters import calibration_record
 from sim.patterns import PATTERNS_FILE, PatternSet, check_all, load_patterns, score_table
 from sim.randomness import replicate_seeds
-from sim.scenario import load_scenario
+from sim.scenario import ParameterValues, Scenario, ScenarioError, find_scenario, load_scenario, resolve_path
 
 PASS_LEVEL = 0.8
 OPENING_TAG = "opening"
@@ -39,23 +39,37 @@ class ValidationReport:
     frames: dict[str, pd.DataFrame]
 
 
-def _run(scenario_name: str, patterns: PatternSet, replicates: int, seed: int, params: dict):
-    scenario = load_scenario(scenario_name, end_year=patterns.last_year)
-    trajectory = simulate(scenario, replicate_seeds(seed, replicates), params)
-    return scenario, trajectory
+@dataclass
+class ValidationInputs:
+    """What a validation runs, validated: the patterns, the scenario and its counterfactual
+    (to the patterns' last year), the parameters with their provenance, and the run count."""
+
+    patterns: PatternSet
+    scenario: Scenario
+    counterfactual: Scenario | None
+    params: dict
+    record: dict
+    replicates: int
+
+
+def scenario_for_patterns(reference: str | Path, patterns: PatternSet) -> Scenario:
+    """A scenario run to the patterns' last year; it must write every year they look at."""
+    scenario = load_scenario(reference, end_year=patterns.last_year)
+    if scenario.start_year > patterns.first_year:
+        raise ScenarioError(f"{resolve_path(reference)}: start_year {scenario.start_year} is after "
+                            f"{patterns.first_year}, the first year the patterns look at; allowed: up to "
+                            f"{patterns.first_year}")
+    return scenario
 
 
 def read_parameter_set(path: str | Path) -> tuple[dict[str, float], dict]:
     """A parameter set written by ``casim calibrate`` (CSV) and its provenance (the JSON beside it)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such parameter file; give one written by casim calibrate")
-    table = pd.read_csv(path, comment="#")
-    if not {"name", "value"} <= set(table.columns):
-        raise InputError(f"{path}: columns name and value are needed; found {', '.join(table.columns)}")
+    table = read_csv(path, "parameter", ("name", "value"))
+    values = validated(path, ParameterValues, dict(zip(table["name"], table["value"])), strict=False)
     record_path = path.with_suffix(".json")
-    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
-    return dict(zip(table["name"], table["value"].astype(float))), {"calibrated": True, "file": str(path), **record}
+    record = read_json(record_path) if record_path.is_file() else {}
+    return values, {"calibrated": True, "file": str(path), **record}
 
 
 def read_posterior(path: str | Path, runs: int | None = None) -> tuple[dict[str, np.ndarray], dict]:
@@ -67,16 +81,15 @@ def read_posterior(path: str | Path, runs: int | None = None) -> tuple[dict[str,
     parameter uncertainty the patterns leave, not just one chosen set.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such posterior file; give the posterior.csv written by casim calibrate")
-    record_path = path.parent / "manifest.json"
-    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
-    table = pd.read_csv(path)
+    table = read_csv(path, "posterior", ())
     names = [n for n in table.columns if n not in ("point", "distance")]
     if table.empty or not names:
         raise InputError(f"{path}: no parameter sets; give the posterior.csv written by casim calibrate")
+    record_path = path.parent / "manifest.json"
+    record = read_json(record_path) if record_path.is_file() else {}
+    sets = pd.DataFrame(validated(path, list[ParameterValues], table[names].to_dict("records"), strict=False))
     rows = np.arange(runs if runs is not None else len(table)) % len(table)
-    values = {name: table[name].to_numpy(dtype=float)[rows] for name in names}
+    values = {name: sets[name].to_numpy(dtype=float)[rows] for name in names}
     return values, {"calibrated": True, "posterior_file": str(path), "posterior_sets": len(table),
                     "patterns_used": record.get("patterns_used"), "calibration": record.get("calibration_file")}
 
@@ -92,6 +105,29 @@ def sample_labels(patterns: PatternSet, record: dict) -> list[str]:
 def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
     chosen = table[rows]
     return {"patterns": int(rows.sum()), "reproduced": int((chosen[column] >= PASS_LEVEL).sum())}
+
+
+def load_inputs(scenario: str = "baseline", replicates: int | None = None, patterns_file: str | Path = PATTERNS_FILE,
+                counterfactual: bool = True, parameters_file: str | Path | None = None,
+                posterior_file: str | Path | None = None) -> ValidationInputs:
+    """Load and validate everything a validation needs (arguments as for :func:`validate`), before it runs.
+
+    Raises:
+        InputError: one line naming the file, the field and what is allowed.
+    """
+    patterns = load_patterns(patterns_file)
+    if parameters_file and posterior_file:
+        raise InputError("--parameters and --posterior: give a parameter set or a posterior sample, not both")
+    if posterior_file:
+        params, record = read_posterior(posterior_file, replicates)
+        replicates = len(next(iter(params.values())))
+    else:
+        params, record = read_parameter_set(parameters_file) if parameters_file else ({}, calibration_record())
+        replicates = replicates or REPLICATES
+    other = None
+    if counterfactual and patterns.counterfactual:
+        other = scenario_for_patterns(find_scenario(patterns.counterfactual, Path(patterns_file)), patterns)
+    return ValidationInputs(patterns, scenario_for_patterns(scenario, patterns), other, params, record, replicates)
 
 
 def validate(scenario: str = "baseline", replicates: int | None = None, seed: int = SEED,
@@ -111,16 +147,11 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
         The pattern table (``score_table`` columns, plus ``counterfactual_pass_rate`` and
         ``opening``), a summary of counts by sample, and the tidy tables of the runs.
     """
-    patterns = load_patterns(patterns_file)
-    if parameters_file and posterior_file:
-        raise InputError("--parameters and --posterior: give a parameter set or a posterior sample, not both")
-    if posterior_file:
-        params, record = read_posterior(posterior_file, replicates)
-        replicates = len(next(iter(params.values())))
-    else:
-        params, record = read_parameter_set(parameters_file) if parameters_file else ({}, calibration_record())
-        replicates = replicates or REPLICATES
-    run, trajectory = _run(scenario, patterns, replicates, seed, params)
+    inputs = load_inputs(scenario, replicates, patterns_file, counterfactual, parameters_file, posterior_file)
+    patterns, run, params, record, replicates = (inputs.patterns, inputs.scenario, inputs.params, inputs.record,
+                                                 inputs.replicates)
+    seeds = replicate_seeds(seed, replicates)
+    trajectory = simulate(run, seeds, params)
     table = score_table(patterns, check_all(patterns, trajectory), PASS_LEVEL)
     table["sample"] = sample_labels(patterns, record)
     table.insert(5, "opening", [OPENING_TAG in p.tags for p in patterns.patterns])
@@ -139,8 +170,9 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
         "mean_pass_rate": float(table["pass_rate"].mean()),
         "parameters": record,
     }
-    if counterfactual and patterns.counterfactual:
-        other, other_trajectory = _run(patterns.counterfactual, patterns, replicates, seed, params)
+    if inputs.counterfactual is not None:
+        other = inputs.counterfactual
+        other_trajectory = simulate(other, seeds, params)
         table["counterfactual_pass_rate"] = check_all(patterns, other_trajectory).mean(axis=1)
         frames[other.name] = to_frame(other_trajectory, other.name)
         summary["counterfactual"] = {
@@ -170,7 +202,7 @@ def write_validation(report: ValidationReport, out: Path, patterns_file: str | P
         plot_pattern_grid(table, patterns, report.table, out / "figures" / "patterns.png",
                           counterfactual=other, counterfactual_scores=other_scores),
     ]
-    written.append(write_json(manifest(kind="validate", **report.summary,
+    written.append(write_json(manifest(kind="validate", status="complete", **report.summary,
                                        patterns_file=str(Path(patterns_file).resolve()),
                                        outputs=[str(p.relative_to(out)) for p in written]), out / "manifest.json"))
     return written
