@@ -6,9 +6,9 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,19 +22,32 @@ from sim.inputs import InputError, read_text
 PACKAGES = ("casim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "tqdm", "SALib", "dask", "distributed")
 
 
+def _new_temporary(path: Path) -> Path:
+    """A new empty hidden file ``.NAME.RANDOM.tmp`` beside ``path``.
+
+    Created with mode 0666 less the umask, as any new file (not mkstemp's 0600), so the
+    file renamed onto ``path`` can be read by whom the umask allows.
+    """
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return temporary
+        except FileExistsError:
+            continue
+
+
 @contextmanager
 def atomic_path(path: Path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
+    temporary = _new_temporary(path)
     try:
-        yield Path(temporary)
+        yield temporary
         os.replace(temporary, path)
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
