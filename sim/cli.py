@@ -5,19 +5,69 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.batch import default_workers
+from sim.batch import batch_identity, check_same_experiment, check_scheduler, default_workers
 from sim.compare import compare
 from sim.engine import run
-from sim.inputs import InputError
-from sim.output import manifest, scenario_record, summarise, write_csv, write_json, write_table
-from sim.patterns import PATTERNS_FILE, load_patterns
-from sim.scenario import ScenarioError, load_scenario
+from sim.inputs import MAX_REPLICATES, MAX_SEED, InputError, check_safe_name, read_input
+from sim.output import (
+    check_output,
+    manifest,
+    output_folder,
+    scenario_record,
+    summarise,
+    write_csv,
+    write_json,
+    write_table,
+)
+from sim.patterns import PATTERNS_FILE, find_patterns
+from sim.scenario import ScenarioError, find_scenario, load_scenario
 
 RESULTS = Path("results")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse whose errors are one line, ``casim: error: ...``, with exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"casim: error: {message}\n")
+
+
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An option type: a whole number from ``low`` (to ``high``)."""
+    allowed = f"a whole number from {low} to {high}" if high is not None else f"a whole number of at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"got {text!r}; allowed: {allowed}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"got {value}; allowed: {allowed}")
+        return value
+
+    return parse
+
+
+def _path(text: str) -> Path:
+    """An option type: a path, never empty (an empty one would silently mean the default)."""
+    if not text:
+        raise argparse.ArgumentTypeError("got an empty path; allowed: a file or folder name")
+    return Path(text)
+
+
+_replicates = _whole_number(1, MAX_REPLICATES)
+_seed = _whole_number(0, MAX_SEED)
+_workers = _whole_number(1)
+
+
+def _output(args: argparse.Namespace, default: Path) -> tuple[Path, str]:
+    """The output folder, and how messages name it: ``--out`` if given, else ``default``."""
+    return (args.out, "--out") if args.out is not None else (default, "output folder")
 
 
 def _run_with_progress(scenario, label: str):
@@ -29,21 +79,23 @@ def _run_with_progress(scenario, label: str):
 
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, replicates=args.replicates, seed=args.seed)
-    out = Path(args.out) if args.out else RESULTS / scenario.name
-    started = time.perf_counter()
-    table = _run_with_progress(scenario, scenario.name)
-    from sim.figures import write_run_figures
+    record = scenario_record(args.scenario, scenario)
+    with output_folder(*_output(args, RESULTS / scenario.name), kind="run") as out:
+        started = time.perf_counter()
+        table = _run_with_progress(scenario, scenario.name)
+        from sim.figures import write_run_figures
 
-    figures = write_run_figures(table, out / "figures")
-    write_table(table, out / "timeseries.parquet")
-    write_csv(summarise(table), out / "summary.csv")
-    write_json(manifest(
-        kind="run",
-        scenario=scenario_record(args.scenario, scenario),
-        replicate_seeds=sorted(table["seed"].unique().tolist()),
-        wall_time_s=round(time.perf_counter() - started, 3),
-        outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
-    ), out / "manifest.json")
+        figures = write_run_figures(table, out / "figures")
+        write_table(table, out / "timeseries.parquet")
+        write_csv(summarise(table), out / "summary.csv")
+        write_json(manifest(
+            kind="run",
+            status="complete",
+            scenario=record,
+            replicate_seeds=sorted(table["seed"].unique().tolist()),
+            wall_time_s=round(time.perf_counter() - started, 3),
+            outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
+        ), out / "manifest.json")
     print(f"casim: wrote {out}/ (timeseries.parquet, summary.csv, manifest.json, figures/)")
     return 0
 
@@ -54,36 +106,39 @@ def command_compare(args: argparse.Namespace) -> int:
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ScenarioError(f"{args.scenarios}: scenario names must differ to be compared; got {names}")
-    out = Path(args.out) if args.out else RESULTS / ("compare_" + "_vs_".join(names))
-    started = time.perf_counter()
-    import pandas as pd
+    records = [scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)]
+    with output_folder(*_output(args, RESULTS / ("compare_" + "_vs_".join(names))), kind="compare") as out:
+        started = time.perf_counter()
+        import pandas as pd
 
-    table = pd.concat([_run_with_progress(s, s.name) for s in scenarios], ignore_index=True)
-    for column in ("scenario", "scope", "entity", "variable"):
-        table[column] = table[column].astype("category")
-    from sim.figures import plot_comparison, plot_index
+        table = pd.concat([_run_with_progress(s, s.name) for s in scenarios], ignore_index=True)
+        for column in ("scenario", "scope", "entity", "variable"):
+            table[column] = table[column].astype("category")
+        from sim.figures import plot_comparison, plot_index
 
-    results, figures = [], []
-    for other in names[1:]:
-        result = compare(table, names[0], other)
-        print(f"\n{other} (B) vs {names[0]} (A): integration index, paired by seed, "
-              f"{result['n_pairs'].iloc[0]} pairs")
-        print(result.drop(columns="n_pairs").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        figures.append(out / "figures" / f"comparison_{other}.png")
-        plot_comparison(result, figures[-1])
-        results.append(result.assign(a=names[0], b=other))
-    figures.append(out / "figures" / "index.png")
-    plot_index(table, figures[-1])
-    write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
-    write_table(table, out / "timeseries.parquet")
-    write_csv(summarise(table), out / "summary.csv")
-    write_json(manifest(
-        kind="compare",
-        scenarios=[scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)],
-        replicate_seeds=sorted(table["seed"].unique().tolist()),
-        wall_time_s=round(time.perf_counter() - started, 3),
-        outputs=["comparison.csv", "timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
-    ), out / "manifest.json")
+        results, figures = [], []
+        for other in names[1:]:
+            result = compare(table, names[0], other)
+            print(f"\n{other} (B) vs {names[0]} (A): integration index, paired by seed, "
+                  f"{result['n_pairs'].iloc[0]} pairs")
+            print(result.drop(columns="n_pairs").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            figures.append(out / "figures" / f"comparison_{other}.png")
+            plot_comparison(result, figures[-1])
+            results.append(result.assign(a=names[0], b=other))
+        figures.append(out / "figures" / "index.png")
+        plot_index(table, figures[-1])
+        write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
+        write_table(table, out / "timeseries.parquet")
+        write_csv(summarise(table), out / "summary.csv")
+        write_json(manifest(
+            kind="compare",
+            status="complete",
+            scenarios=records,
+            replicate_seeds=sorted(table["seed"].unique().tolist()),
+            wall_time_s=round(time.perf_counter() - started, 3),
+            outputs=["comparison.csv", "timeseries.parquet", "summary.csv",
+                     *[str(p.relative_to(out)) for p in figures]],
+        ), out / "manifest.json")
     print(f"\ncasim: wrote {out}/ (comparison.csv, timeseries.parquet, summary.csv, manifest.json, figures/)")
     return 0
 
@@ -93,13 +148,14 @@ def command_batch(args: argparse.Namespace) -> int:
     from sim.experiment import load_experiment
 
     experiment, scenarios = load_experiment(args.experiment)
-    if args.workers is not None and args.workers < 1:
-        print("casim: error: --workers: give at least 1", file=sys.stderr)
-        return 2
-    out = Path(args.out) if args.out else RESULTS / experiment.name
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+    out, option = _output(args, RESULTS / experiment.name)
+    check_same_experiment(out, batch_identity(args.experiment, experiment, scenarios))
     workers = args.workers or default_workers()
     try:
-        report = run_batch(args.experiment, experiment, scenarios, out, workers=workers, scheduler=args.scheduler)
+        with output_folder(out, option):
+            report = run_batch(args.experiment, experiment, scenarios, out, workers=workers, scheduler=args.scheduler)
     except KeyboardInterrupt:
         print(f"casim: interrupted; finished chunks are kept in {out}/runs/; rerun the same command to resume",
               file=sys.stderr)
@@ -111,9 +167,13 @@ def command_batch(args: argparse.Namespace) -> int:
 
 
 def command_analyze(args: argparse.Namespace) -> int:
-    from sim.analysis import analyze
+    from sim.analysis import analyze, load_batch
 
-    report = analyze(Path(args.folder), out=Path(args.out) if args.out else None)
+    folder = Path(args.folder)
+    load_batch(folder)
+    out, option = _output(args, folder / "analysis")
+    with output_folder(out, option, kind="analysis"):
+        report = analyze(folder, out=out)
     for name, table in report.tables.items():
         print(f"\n{name}:")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", max_rows=40))
@@ -125,18 +185,17 @@ def command_analyze(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from sim.validation import SEED, format_table, headline, validate, write_validation
+    from sim.validation import SEED, format_table, headline, load_inputs, validate, write_validation
 
-    if args.replicates is not None and args.replicates < 1:
-        print("casim: error: --replicates: give at least 1", file=sys.stderr)
-        return 2
     patterns_file = args.patterns or PATTERNS_FILE
-    load_patterns(patterns_file)  # a bad file fails here, before anything runs
-    report = validate(args.scenario, replicates=args.replicates,
-                      seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
-                      parameters_file=args.parameters, posterior_file=args.posterior)
-    out = Path(args.out) if args.out else RESULTS / "validation"
-    write_validation(report, out, patterns_file)
+    # Every input is checked before anything is written.
+    load_inputs(args.scenario, args.replicates, patterns_file, parameters_file=args.parameters,
+                posterior_file=args.posterior)
+    with output_folder(*_output(args, RESULTS / "validation"), kind="validate") as out:
+        report = validate(args.scenario, replicates=args.replicates,
+                          seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
+                          parameters_file=args.parameters, posterior_file=args.posterior)
+        write_validation(report, out, patterns_file)
     print(format_table(report.table))
     print()
     print(headline(report.summary))
@@ -144,15 +203,44 @@ def command_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibration import calibrate, load_calibration, parameters_file
+def _check_calibration(args: argparse.Namespace):
+    """The calibration file, everything it names and its output folder, checked before
+    anything is written (:func:`sim.calibration.calibrate` finds some problems only as it runs).
 
-    calibration, _, _ = load_calibration(args.calibration)  # a bad file fails here, before anything runs
-    out = Path(args.out) if args.out else RESULTS / calibration.name
-    target = Path(args.parameters_out) if args.parameters_out else parameters_file()
+    Returns:
+        The validated calibration, the output folder and how messages name it.
+    """
+    from sim.calibration import Calibration, CalibrationError, load_calibration
+    from sim.validation import scenario_for_patterns
+
+    path = Path(args.calibration)
+    calibration = read_input(path, "calibration", Calibration, CalibrationError)
+    check_safe_name(path, calibration.name, CalibrationError)
+    find_patterns(calibration.patterns, path, CalibrationError)
+    calibration, patterns, _ = load_calibration(path)
+    scenario = find_scenario(calibration.scenario, path)
+    if not scenario.is_file():
+        raise CalibrationError(f"{path}: scenario: no scenario {calibration.scenario!r} next to this file or among "
+                               "the shipped ones")
+    scenario = scenario_for_patterns(scenario, patterns)
+    out, option = _output(args, RESULTS / calibration.name)
+    # A calibration resumes its prior sample from out/prior; another one's is refused there.
+    check_same_experiment(out / "prior", batch_identity(path, calibration.prior_experiment(), [scenario]))
+    return calibration, out, option
+
+
+def command_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import calibrate, parameters_file
+
+    calibration, out, option = _check_calibration(args)
+    target = args.parameters_out or parameters_file()
+    check_output(target, "--parameters-out", folder=False)
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
     try:
-        result = calibrate(args.calibration, out, workers=args.workers or default_workers(),
-                           scheduler=args.scheduler, parameters_out=target)
+        with output_folder(out, option, kind="calibrate"):
+            result = calibrate(args.calibration, out, workers=args.workers or default_workers(),
+                               scheduler=args.scheduler, parameters_out=target)
     except KeyboardInterrupt:
         print(f"casim: interrupted; finished chunks are kept in {out}/; rerun the same command to resume",
               file=sys.stderr)
@@ -167,9 +255,14 @@ def command_calibrate(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
+    from sim.report import unfinished, write_report
 
-    path = write_report(Path(args.folder), out=Path(args.out) if args.out else None)
+    folder = Path(args.folder)
+    if args.out is not None:
+        check_output(args.out, "--out", folder=False)
+    path = write_report(folder, out=args.out)
+    if (note := unfinished(folder)) is not None:
+        print(f"casim: warning: {note}", file=sys.stderr)
     print(f"casim: wrote {path} (self-contained: open it in any browser, offline)")
     return 0
 
@@ -184,7 +277,7 @@ def command_app(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
+    parser = ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run_parser = commands.add_parser("run", help="run a scenario and write tables, figures and a manifest")
@@ -192,44 +285,50 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser = commands.add_parser("compare", help="does the integration index rise under B (C, ...) against A?")
     compare_parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="A, then B [C ...]")
     for sub in (run_parser, compare_parser):
-        sub.add_argument("--replicates", type=int, metavar="N", help="number of replicates (default: the scenario's)")
-        sub.add_argument("--seed", type=int, metavar="S", help="run seed (default: the scenario's)")
-        sub.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>/)")
+        sub.add_argument("--replicates", type=_replicates, metavar="N",
+                         help="number of replicates (default: the scenario's)")
+        sub.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: the scenario's)")
+        sub.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/<name>/)")
     batch_parser = commands.add_parser("batch", help="run an experiment: scenarios x parameter design x replicates")
     batch_parser.add_argument("experiment", help="experiment file (or the name of a shipped experiment)")
-    batch_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    batch_parser.add_argument("--workers", type=_workers, metavar="N", help="worker processes (default: one per core)")
     batch_parser.add_argument("--scheduler", metavar="ADDRESS",
                               help="run on Dask: 'local' starts a LocalCluster, else a scheduler address (tcp://host:8786)")
-    batch_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<experiment name>/)")
+    batch_parser.add_argument("--out", type=_path, metavar="DIR",
+                              help="output folder (default: results/<experiment name>/)")
     analyze_parser = commands.add_parser("analyze", help="sensitivity indices, scenario comparison and PRIM for a batch")
     analyze_parser.add_argument("folder", metavar="DIR", help="a folder written by casim batch")
-    analyze_parser.add_argument("--out", metavar="DIR", help="where to write the analysis (default: DIR/analysis/)")
+    analyze_parser.add_argument("--out", type=_path, metavar="DIR",
+                                help="where to write the analysis (default: DIR/analysis/)")
     validate_parser = commands.add_parser("validate", help="how many of the narrative's patterns the model reproduces")
     validate_parser.add_argument("--scenario", default="baseline", help="scenario to validate (default: baseline)")
-    validate_parser.add_argument("--replicates", type=int, metavar="N", help="replicates (default: 100)")
-    validate_parser.add_argument("--seed", type=int, metavar="S", help="run seed (default: 20240611)")
-    validate_parser.add_argument("--patterns", metavar="FILE", help="patterns file (default: experiments/patterns.toml)")
-    validate_parser.add_argument("--parameters", metavar="FILE",
+    validate_parser.add_argument("--replicates", type=_replicates, metavar="N", help="replicates (default: 100)")
+    validate_parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
+    validate_parser.add_argument("--patterns", type=_path, metavar="FILE",
+                                 help="patterns file (default: experiments/patterns.toml)")
+    validate_parser.add_argument("--parameters", type=_path, metavar="FILE",
                                  help="parameter set from casim calibrate (default: the shipped calibration)")
-    validate_parser.add_argument("--posterior", metavar="FILE",
+    validate_parser.add_argument("--posterior", type=_path, metavar="FILE",
                                  help="posterior.csv from casim calibrate: one run per accepted set (posterior "
                                       "predictive check; --replicates N cycles through the sets)")
-    validate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/validation/)")
+    validate_parser.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/validation/)")
     calibrate_parser = commands.add_parser("calibrate", help="ABC calibration of the parameters against the patterns")
     calibrate_parser.add_argument("calibration", help="calibration file, e.g. experiments/calibration.toml")
-    calibrate_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    calibrate_parser.add_argument("--workers", type=_workers, metavar="N",
+                                  help="worker processes (default: one per core)")
     calibrate_parser.add_argument("--scheduler", metavar="ADDRESS", help="run on Dask ('local' or an address)")
-    calibrate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<calibration name>/)")
-    calibrate_parser.add_argument("--parameters-out", metavar="FILE",
+    calibrate_parser.add_argument("--out", type=_path, metavar="DIR",
+                                  help="output folder (default: results/<calibration name>/)")
+    calibrate_parser.add_argument("--parameters-out", type=_path, metavar="FILE",
                                   help="where to write the chosen set (default: sim/data/calibrated_parameters.csv)")
     report_parser = commands.add_parser("report", help="a self-contained HTML report of a results folder")
     report_parser.add_argument("folder", metavar="DIR", help="a folder written by run, compare, batch, analyze, "
                                "validate or calibrate")
-    report_parser.add_argument("--out", metavar="FILE", help="HTML file to write (default: DIR/report.html)")
+    report_parser.add_argument("--out", type=_path, metavar="FILE", help="HTML file to write (default: DIR/report.html)")
     report_parser.set_defaults(handler=command_report)
     app_parser = commands.add_parser("app", help="the interactive explorer in the browser (Mesa SolaraViz)")
     app_parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
-    app_parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    app_parser.add_argument("--port", type=_whole_number(0, 65535), default=8765, help="port (default: 8765)")
     app_parser.add_argument("--open", action="store_true", help="open it in the default browser")
     app_parser.set_defaults(handler=command_app)
     validate_parser.set_defaults(handler=command_validate)
@@ -242,7 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad option already reported as one line
+        return stop.code
     if args.command == "compare" and len(args.scenarios) < 2:
         print("casim: error: compare needs at least two scenarios (A and B)", file=sys.stderr)
         return 2

@@ -1,7 +1,9 @@
-"""Writing results: atomic files, summaries and the manifest that says how a run was made."""
+"""Writing results: output folders held by one command, atomic files, summaries and the
+manifest that says how a run was made."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -10,7 +12,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +22,12 @@ import pandas as pd
 from sim.inputs import InputError, read_text
 
 PACKAGES = ("casim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "tqdm", "SALib", "dask", "distributed")
+
+
+# Held (flock) by the command writing a folder; it names that command's process.
+LOCK_FILE = ".casim.lock"
+# Longest file or folder name (bytes) on the usual file systems.
+NAME_MAX = 255
 
 
 def _new_temporary(path: Path) -> Path:
@@ -48,6 +56,82 @@ def atomic_path(path: Path):
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove the hidden temporaries (``.NAME.RANDOM.tmp``) a killed command left in ``folder``
+    and its subfolders, except in subfolders another command holds (their own lock file)."""
+    for path in folder.iterdir():
+        if path.is_dir() and not (path / LOCK_FILE).exists():
+            remove_stale_temporaries(path)
+        elif path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def check_output(path: Path, option: str, folder: bool = True) -> None:
+    """Refuse an output ``path`` that cannot be written, before any work starts.
+
+    Args:
+        path: the folder (or, with ``folder=False``, the file) to write.
+        option: how the user gave it (``--out``), named in the message.
+
+    Raises:
+        InputError: one line: a name too long, a file where a folder is needed (or the
+            reverse), or a place this process cannot write.
+    """
+    where = f"{option} {path}"
+    for part in path.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise InputError(f"{where}: a name in it is {len(os.fsencode(part))} bytes long; allowed: at most "
+                             f"{NAME_MAX} bytes per name")
+    if path.exists() and path.is_dir() != folder:
+        allowed = "a folder" if folder else "a file name"
+        raise InputError(f"{where}: exists and is {'not ' if folder else ''}a folder; allowed: {allowed}")
+    start = path if folder else path.parent
+    existing = next(p for p in (start, *start.parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(f"{where}: {existing} is a file, not a folder; allowed: a path through folders")
+    try:
+        _new_temporary(existing / "casim-probe").unlink()
+    except OSError as exc:
+        raise InputError(f"{where}: cannot write in {existing} ({exc.strerror}); allowed: a folder this user can "
+                         "write to") from None
+
+
+@contextmanager
+def output_folder(out: Path, option: str = "--out", kind: str | None = None):
+    """Hold the output folder ``out`` for one command.
+
+    Checks it (:func:`check_output`), creates it, takes its lock for the whole command and
+    removes the temporaries a killed command left. With ``kind``, a manifest saying
+    ``"status": "incomplete"`` is written first; the command's final manifest replaces it,
+    so a folder whose command did not finish says so.
+
+    Raises:
+        InputError: one line if the folder cannot be written or another command holds it.
+    """
+    check_output(out, option)
+    with ExitStack() as stack:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            lock = stack.enter_context(open(out / LOCK_FILE, "a+", encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(f"{option} {out}: cannot write there ({exc.strerror}); allowed: a folder this user can "
+                             "write to") from None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "?"
+            raise InputError(f"{option} {out}: another casim command (process {holder}) is writing this folder; "
+                             "wait for it to finish or choose another --out") from None
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        remove_stale_temporaries(out)
+        if kind is not None:
+            write_json(manifest(kind=kind, status="incomplete"), out / "manifest.json")
+        yield out
 
 
 def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
