@@ -5,14 +5,16 @@ Each chunk is one block of runs advanced together by the ensemble engine
 disk as Parquet partitions (``runs/part-NNNNN.parquet``, and ``series/`` when time series
 are kept), each written to a temporary name and renamed, so memory stays flat and a killed
 batch loses no finished chunk. Rerunning the same batch into the same folder skips the
-chunks already there.
+chunks already there. Local worker processes die with the process that started them.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
+import signal
 import socket
 import sys
 import time
@@ -47,6 +49,7 @@ RUNS_DIR = "runs"
 SERIES_DIR = "series"
 # Chunks in flight per worker: enough to keep workers busy, few enough to keep memory flat.
 IN_FLIGHT_PER_WORKER = 2
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,23 @@ def _run_in_process(chunks: list[Chunk]) -> Iterator[tuple[Chunk, ChunkResult]]:
         yield chunk, run_chunk(chunk)
 
 
+def die_with_parent() -> None:
+    """Have Linux kill this process when its parent dies, even by ``kill -9`` (elsewhere: nothing).
+
+    Set in the forkserver (:mod:`sim._forkserver`) and in each worker it forks, so neither
+    outlives ``casim batch``; the resource tracker then ends as its last user goes.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _run_local(chunks: list[Chunk], workers: int) -> Iterator[tuple[Chunk, ChunkResult]]:
     # forkserver: workers fork from a clean server that has imported casim once, which is
     # fast and safe with the threads pyarrow starts in this process.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.batch"])
+    context.set_forkserver_preload(["sim._forkserver"])
     queue = iter(chunks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
         pending = {}
         while True:
             while len(pending) < workers * IN_FLIGHT_PER_WORKER and (chunk := next(queue, None)) is not None:

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from sim.cli import main
@@ -138,3 +139,44 @@ def test_a_run_killed_with_sigkill_is_marked_incomplete_and_a_rerun_completes_it
     assert main(["run", str(scenario), "--replicates", "1", "--out", str(out)]) == 0
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     assert not list(out.rglob("*.tmp"))
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_worker_processes_end_with_a_batch_killed_with_sigkill(tmp_path):
+    (tmp_path / "exp.toml").write_text(
+        'name = "orphans"\nscenarios = ["baseline"]\nreplicates = 2\nchunk_runs = 20\n'
+        '[design]\nmethod = "latin"\nsamples = 2000\n[parameters]\ntrust_learning_rate = [0.1, 0.5]\n'
+        '[outcomes]\nindex_2030 = { variable = "region.integration_index", year = 2030 }\n', encoding="utf-8")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "sim", "batch", str(tmp_path / "exp.toml"), "--workers", "2",
+                                "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = []
+    try:
+        # Running chunks: the forkserver, two workers and the resource tracker are up.
+        _wait_for(lambda: any((out / "runs").glob("part-*.parquet")), "finished chunk", process)
+        children = _descendants(process.pid)
+        assert len(children) >= 4, children
+        process.kill()
+        assert process.wait(timeout=30) == -signal.SIGKILL
+        deadline = time.monotonic() + 30
+        while [child for child in children if _alive(child)] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [child for child in children if _alive(child)], "processes outlived casim batch"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        for child in children:
+            if _alive(child):
+                child.kill()
