@@ -191,7 +191,8 @@ def load_batch(folder: Path) -> tuple[dict, Experiment, list[str]]:
         raise ExperimentError(f"{folder}: no manifest.json; give a folder written by casim batch")
     recorded = read_json(folder / "manifest.json")
     if recorded.get("kind") != "batch":
-        raise ExperimentError(f"{folder}: manifest.json is from casim {recorded.get('kind')}, not casim batch")
+        raise ExperimentError(f"{folder}: manifest.json is from casim {recorded.get('kind')}; allowed: a folder "
+                              "written by casim batch")
     if recorded.get("status") != "complete":
         raise ExperimentError(f"{folder}: the batch is not finished ({recorded.get('runs_done')} of "
                               f"{recorded.get('runs')} runs); rerun casim batch with the same --out to finish it")

@@ -230,7 +230,8 @@ def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
             if scenario.start_year > patterns.first_year or scenario.end_year < patterns.last_year:
                 raise ExperimentError(f"{path}: patterns: they look at years {patterns.first_year}-"
                                       f"{patterns.last_year}; scenario {scenario.name} writes "
-                                      f"{scenario.start_year}-{scenario.end_year}")
+                                      f"{scenario.start_year}-{scenario.end_year}; allowed: scenarios that write "
+                                      "every year the patterns look at")
     for name, summary in experiment.outcomes.items():
         for scenario in scenarios:
             first, last = summary.window

@@ -122,7 +122,8 @@ def _load(folder: Path) -> tuple[Path, dict, Path | None]:
         for batch in (folder.parent, Path(str(record.get("batch", "")))):
             if (batch / "manifest.json").is_file() and read_json(batch / "manifest.json").get("kind") == "batch":
                 return batch, read_json(batch / "manifest.json"), folder
-        raise InputError(f"{folder}: the batch it analyses ({record.get('batch')}) is gone; report the batch folder")
+        raise InputError(f"{folder}: the batch it analyses ({record.get('batch')}) is gone; give the batch folder "
+                         "instead")
     return folder, record, None
 
 

@@ -204,11 +204,11 @@ class Scenario(Strict):
                 if event.disposition is not None:
                     paths.paths["leader_disposition"][row:, col] = event.disposition
             else:
-                _apply_intervention(paths, event)
+                _apply_intervention(paths, event, self.interventions.index(event))
         return paths
 
 
-def _apply_intervention(paths: DriverPaths, event: Intervention) -> None:
+def _apply_intervention(paths: DriverPaths, event: Intervention, index: int) -> None:
     name, _, entity = event.target.partition(".")
     spec = DRIVER_SPECS[name]
     columns = [spec.entities.index(entity)] if entity else list(range(len(spec.entities)))
@@ -226,9 +226,9 @@ def _apply_intervention(paths: DriverPaths, event: Intervention) -> None:
             path[last + 1 :, col] = event.ramp
     outside = (path[:, columns] < spec.min) | (path[:, columns] > spec.max)
     if outside.any():
-        raise ValueError(
-            f"intervention on {event.target} in {event.year} takes it outside [{spec.min}, {spec.max}] ({spec.unit})"
-        )
+        operation = next(op for op in ("set", "scale", "ramp") if getattr(event, op) is not None)
+        raise ValueError(f"interventions[{index}].{operation} = {getattr(event, operation)} (from {event.year}) takes "
+                         f"{event.target} outside its range; allowed: [{spec.min}, {spec.max}] ({spec.unit})")
 
 
 # ---------------------------------------------------------------- loading with extends
@@ -292,7 +292,8 @@ def _load_raw(path: Path, seen: tuple[Path, ...]) -> dict:
     if parent in seen:
         raise ScenarioError(f"{path}: extends: {parent_ref!r} makes a cycle; a scenario cannot extend itself")
     if not parent.is_file():
-        raise ScenarioError(f"{path}: extends: no scenario file {parent_ref!r} next to this file")
+        raise ScenarioError(f"{path}: extends: no scenario file {parent_ref!r} next to this file; allowed: a file "
+                            "next to it or the name of a shipped scenario")
     parent_raw = _load_raw(parent, (*seen, parent))
     parent_raw = _within_run(parent_raw, raw.get("end_year") if isinstance(raw.get("end_year"), int) else None)
     return _merge(parent_raw, raw)
@@ -326,7 +327,7 @@ def load_scenario(reference: str | Path, **overrides) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(validation_line(path, exc, Scenario)) from None
     except ValueError as exc:
-        raise ScenarioError(f"{path}: interventions: {exc}") from None
+        raise ScenarioError(f"{path}: {exc}") from None
     return scenario
 
 
