@@ -151,6 +151,7 @@ def command_batch(args: argparse.Namespace) -> int:
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
     out, option = _output(args, RESULTS / experiment.name)
+    check_output(out, option)
     check_same_experiment(out, batch_identity(args.experiment, experiment, scenarios))
     workers = args.workers or default_workers()
     try:
@@ -224,6 +225,7 @@ def _check_calibration(args: argparse.Namespace):
                                "the shipped ones")
     scenario = scenario_for_patterns(scenario, patterns)
     out, option = _output(args, RESULTS / calibration.name)
+    check_output(out, option)
     # A calibration resumes its prior sample from out/prior; another one's is refused there.
     check_same_experiment(out / "prior", batch_identity(path, calibration.prior_experiment(), [scenario]))
     return calibration, out, option

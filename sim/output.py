@@ -84,9 +84,9 @@ def check_output(path: Path, option: str, folder: bool = True) -> None:
         if len(os.fsencode(part)) > NAME_MAX:
             raise InputError(f"{where}: a name in it is {len(os.fsencode(part))} bytes long; allowed: at most "
                              f"{NAME_MAX} bytes per name")
-    if path.exists() and path.is_dir() != folder:
-        allowed = "a folder" if folder else "a file name"
-        raise InputError(f"{where}: exists and is {'not ' if folder else ''}a folder; allowed: {allowed}")
+    if path.exists() and not (path.is_dir() if folder else path.is_file()):
+        kind, allowed = ("a folder", "a folder") if folder else ("a regular file", "the name of a regular file")
+        raise InputError(f"{where}: exists and is not {kind}; allowed: {allowed}")
     start = path if folder else path.parent
     existing = next(p for p in (start, *start.parents) if p.exists())
     if not existing.is_dir():
