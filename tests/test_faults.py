@@ -39,6 +39,19 @@ def test_written_files_honour_the_umask(short_scenario_path, tmp_path, capsys, u
     assert modes == dict.fromkeys(modes, 0o666 & ~umask), modes
 
 
+def test_batch_partitions_and_manifests_honour_the_umask(tiny_inputs, tmp_path, capsys):
+    experiment = tiny_inputs.batch(tmp_path, "modes", samples=2, chunk_runs=12)
+    out = tmp_path / "out"
+    previous = os.umask(0o022)
+    try:
+        assert main(["batch", str(experiment), "--workers", "1", "--out", str(out)]) == 0
+    finally:
+        os.umask(previous)
+    modes = _modes(out)
+    assert {"manifest.json", "design.csv", "runs/part-00000.parquet", "series/part-00000.parquet"} <= set(modes)
+    assert modes == dict.fromkeys(modes, 0o644), modes
+
+
 # ------------------------------------------------------------------ one writer per folder
 
 
