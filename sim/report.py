@@ -446,6 +446,15 @@ NUMBERS = {"run": _numbers_run, "compare": _numbers_compare, "batch": _numbers_b
 # ------------------------------------------------------------------ validation status
 
 
+def _finished_validation() -> dict:
+    """The manifest of the plain ``casim validate`` run, if there is a finished, readable one."""
+    try:
+        recorded = read_json(VALIDATION_DIR / "manifest.json")
+    except InputError:  # none, or damaged: another folder's problem, not this report's
+        return {}
+    return recorded if recorded.get("status", "complete") == "complete" else {}
+
+
 def section_validation(record: dict) -> str:
     """The validation status of the model version behind the folder, and a commit check."""
     commit, current = record.get("git_commit"), git_commit()
@@ -477,8 +486,7 @@ def section_validation(record: dict) -> str:
     if record["kind"] == "calibrate":
         same = all(calibration.get(key) == record.get(key) for key in ("calibration_sha256", "epsilon", "chosen"))
         parts.append(f"<p>{'These are' if same else 'These are not'} the parameters this calibration chose.</p>")
-    validation = VALIDATION_DIR / "manifest.json"
-    recorded = read_json(validation) if validation.is_file() else {}
+    recorded = _finished_validation()
     if commit and recorded.get("kind") == "validate" and recorded.get("git_commit") == commit:
         parts.append(f'<p class="ok">Validation run of the same commit ({esc(str(VALIDATION_DIR.resolve()))}, '
                      f"{esc(recorded.get('created', ''))}):</p>" + _bullets(headline(recorded).splitlines()))
