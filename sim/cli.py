@@ -236,7 +236,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
 
     calibration, out, option = _check_calibration(args)
     target = args.parameters_out or parameters_file()
-    check_output(target, "--parameters-out", folder=False)
+    check_output(target, "--parameters-out" if args.parameters_out else "parameters file", folder=False)
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
     try:

@@ -22,6 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 120
 
 
+def _one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
 def _modes(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*") if p.is_file()}
 
@@ -52,13 +58,28 @@ def test_batch_partitions_and_manifests_honour_the_umask(tiny_inputs, tmp_path, 
     assert modes == dict.fromkeys(modes, 0o644), modes
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders (the fuzz suite uses /sys)")
+def test_a_read_only_folder_is_refused_before_any_work(tiny_inputs, tmp_path, capsys):
+    calibration = tmp_path / "calibration"
+    calibration.mkdir()
+    tiny_inputs.calibration(calibration, draws=8, accept=3, chunk_runs=16, refine_replicates=2,
+                            priors={"trust_learning_rate": (0.1, 0.5)})
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        for option, argv in {"--out": ["--out", str(locked / "out")],
+                             "--parameters-out": ["--out", str(tmp_path / "out"),
+                                                  "--parameters-out", str(locked / "chosen.csv")]}.items():
+            assert main(["calibrate", str(calibration / "calibration.toml"), "--workers", "1", *argv]) == 2
+            line = _one_line(capsys.readouterr().err)
+            assert line.startswith(f"casim: error: {option} {locked}") and "cannot write" in line, line
+            assert not list(locked.iterdir()) and not (tmp_path / "out").exists()
+    finally:
+        locked.chmod(0o755)
+
+
 # ------------------------------------------------------------------ one writer per folder
-
-
-def _one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 @pytest.mark.parametrize("command", ["run", "validate"])
