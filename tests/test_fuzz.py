@@ -107,6 +107,8 @@ POSTERIOR_CSV = "point,trust_learning_rate,distance\n0,0.2,0.1\n1,0.3,0.2\n"
 NOT_NUMBERS = {"nan": math.nan, "inf": math.inf, "minus_inf": -math.inf, "string": "0.5", "bool": True,
                "list": [0.5], "table": {"a": 1}}
 NOT_INTEGERS = {"fraction": 1.5, "nan": math.nan, "string": "7", "bool": True, "list": [1]}
+# A file that is not a regular one, like /dev/null, but one a failing test could not harm.
+SPECIAL = "fifo"
 UNSAFE_NAMES = [".", "..", "...", ".hidden", "a/b", "/abs", "", "a b", "ü", "a\\b", "-/x", "../up"]
 
 
@@ -471,7 +473,7 @@ def calibration_cases() -> Iterator[Case]:
     options = {
         "parameters_out_read_only": (["--parameters-out", "/sys/casim-fuzz.csv"], "--parameters-out"),
         "parameters_out_folder": (["--parameters-out", "."], "--parameters-out"),
-        "parameters_out_device": (["--parameters-out", "/dev/null"], "--parameters-out"),
+        "parameters_out_special_file": (["--parameters-out", SPECIAL], "--parameters-out"),
         "parameters_out_under_a_file": (["--parameters-out", "c.toml/chosen.csv"], "--parameters-out"),
         "parameters_out_empty": (["--parameters-out", ""], "--parameters-out"),
         "parameters_out_too_long": (["--parameters-out", "x" * 300 + ".csv"], "--parameters-out"),
@@ -543,7 +545,7 @@ def validate_cases() -> Iterator[Case]:
 
 def out_cases(kind: str, argv: list[str], files: dict[str, str | bytes]) -> Iterator[Case]:
     """``--out`` set to paths no command can write a folder at."""
-    outs = {"empty": "", "device": "/dev/null", "a_file": "afile", "under_a_file": "afile/sub",
+    outs = {"empty": "", "special_file": SPECIAL, "a_file": "afile", "under_a_file": "afile/sub",
             "read_only": "/sys/casim-fuzz", "name_too_long": "x" * 300, "deep_name_too_long": "a/" + "y" * 256}
     for label, out in outs.items():
         yield Case(f"{kind}-out-{label}", [*argv, "--out", out], {**files, "afile": "not a folder\n"}, ("--out",))
@@ -577,12 +579,12 @@ def folder_cases() -> Iterator[Case]:
                           "analysis_of_nothing": {"kind": "analysis", "batch": "/nowhere"}}.items():
         yield Case(f"report-manifest-{label}", ["report", "folder"], {"folder/manifest.json": json.dumps(record)},
                    ("folder",))
-    for label, out in {"device": "/dev/null", "folder": ".", "read_only": "/sys/casim-fuzz.html", "empty": ""}.items():
+    for label, out in {"special_file": SPECIAL, "folder": ".", "read_only": "/sys/casim-fuzz.html", "empty": ""}.items():
         yield Case(f"report-out-{label}", ["report", "folder", "--out", out], {"folder/manifest.json": "{}"},
                    ("--out",))
     finished = {"kind": "batch", "status": "complete", "experiment": {"resolved": EXPERIMENT},
                 "scenarios": [{"name": "s"}]}
-    for label, out in {"device": "/dev/null", "a_file": "afile", "empty": "", "read_only": "/sys/casim-fuzz"}.items():
+    for label, out in {"special_file": SPECIAL, "a_file": "afile", "empty": "", "read_only": "/sys/casim-fuzz"}.items():
         yield Case(f"analyze-out-{label}", ["analyze", "folder", "--out", out],
                    {"folder/manifest.json": json.dumps(finished), "afile": "x"}, ("--out",))
 
@@ -623,6 +625,8 @@ def run_in(folder: Path, argv: list[str], files: dict[str, str | bytes], folders
     code, stdout, stderr and the warnings raised, and check that nothing was written."""
     for name in folders:
         (folder / name).mkdir(parents=True, exist_ok=True)
+    if SPECIAL in argv:
+        os.mkfifo(folder / SPECIAL)
     for name, content in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
