@@ -77,6 +77,20 @@ def _run_with_progress(scenario, label: str):
         return run(scenario, on_year=lambda _year: bar.update())
 
 
+def _write_tables(out: Path, table, started: float, written: list[Path], **fields) -> None:
+    """The tidy table and its summary, then the final manifest of a run or comparison, which
+    lists them and the files already ``written`` to ``out``."""
+    write_table(table, out / "timeseries.parquet")
+    write_csv(summarise(table), out / "summary.csv")
+    write_json(manifest(
+        **fields,
+        status="complete",
+        replicate_seeds=sorted(table["seed"].unique().tolist()),
+        wall_time_s=round(time.perf_counter() - started, 3),
+        outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in written]],
+    ), out / "manifest.json")
+
+
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, replicates=args.replicates, seed=args.seed)
     record = scenario_record(args.scenario, scenario)
@@ -86,16 +100,7 @@ def command_run(args: argparse.Namespace) -> int:
         from sim.figures import write_run_figures
 
         figures = write_run_figures(table, out / "figures")
-        write_table(table, out / "timeseries.parquet")
-        write_csv(summarise(table), out / "summary.csv")
-        write_json(manifest(
-            kind="run",
-            status="complete",
-            scenario=record,
-            replicate_seeds=sorted(table["seed"].unique().tolist()),
-            wall_time_s=round(time.perf_counter() - started, 3),
-            outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
-        ), out / "manifest.json")
+        _write_tables(out, table, started, figures, kind="run", scenario=record)
     print(f"casim: wrote {out}/ (timeseries.parquet, summary.csv, manifest.json, figures/)")
     return 0
 
@@ -127,18 +132,8 @@ def command_compare(args: argparse.Namespace) -> int:
             results.append(result.assign(a=names[0], b=other))
         figures.append(out / "figures" / "index.png")
         plot_index(table, figures[-1])
-        write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
-        write_table(table, out / "timeseries.parquet")
-        write_csv(summarise(table), out / "summary.csv")
-        write_json(manifest(
-            kind="compare",
-            status="complete",
-            scenarios=records,
-            replicate_seeds=sorted(table["seed"].unique().tolist()),
-            wall_time_s=round(time.perf_counter() - started, 3),
-            outputs=["comparison.csv", "timeseries.parquet", "summary.csv",
-                     *[str(p.relative_to(out)) for p in figures]],
-        ), out / "manifest.json")
+        comparison = write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
+        _write_tables(out, table, started, [comparison, *figures], kind="compare", scenarios=records)
     print(f"\ncasim: wrote {out}/ (comparison.csv, timeseries.parquet, summary.csv, manifest.json, figures/)")
     return 0
 
