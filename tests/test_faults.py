@@ -28,18 +28,22 @@ def _one_line(text: str) -> str:
     return lines[0]
 
 
+def _main_with_umask(umask: int, argv: list[str]) -> int:
+    previous = os.umask(umask)
+    try:
+        return main(argv)
+    finally:
+        os.umask(previous)
+
+
 def _modes(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o027])
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=["umask022", "umask027"])
 def test_written_files_honour_the_umask(short_scenario_path, tmp_path, capsys, umask):
     out = tmp_path / "out"
-    previous = os.umask(umask)
-    try:
-        assert main(["run", str(short_scenario_path), "--replicates", "1", "--out", str(out)]) == 0
-    finally:
-        os.umask(previous)
+    assert _main_with_umask(umask, ["run", str(short_scenario_path), "--replicates", "1", "--out", str(out)]) == 0
     modes = _modes(out)
     assert {"timeseries.parquet", "summary.csv", "manifest.json", "figures/index.png"} <= set(modes)
     assert modes == dict.fromkeys(modes, 0o666 & ~umask), modes
@@ -48,11 +52,7 @@ def test_written_files_honour_the_umask(short_scenario_path, tmp_path, capsys, u
 def test_batch_partitions_and_manifests_honour_the_umask(tiny_inputs, tmp_path, capsys):
     experiment = tiny_inputs.batch(tmp_path, "modes", samples=2, chunk_runs=12)
     out = tmp_path / "out"
-    previous = os.umask(0o022)
-    try:
-        assert main(["batch", str(experiment), "--workers", "1", "--out", str(out)]) == 0
-    finally:
-        os.umask(previous)
+    assert _main_with_umask(0o022, ["batch", str(experiment), "--workers", "1", "--out", str(out)]) == 0
     modes = _modes(out)
     assert {"manifest.json", "design.csv", "runs/part-00000.parquet", "series/part-00000.parquet"} <= set(modes)
     assert modes == dict.fromkeys(modes, 0o644), modes
