@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.batch import read_runs, read_series
 from sim.compare import compare, paired_summary
@@ -179,6 +180,31 @@ def _decade_comparisons(series: pd.DataFrame, scenarios: list[str]) -> pd.DataFr
     return pd.concat([compare(tidy, scenarios[0], other) for other in scenarios[1:]], ignore_index=True)
 
 
+def load_batch(folder: Path) -> tuple[dict, Experiment, list[str]]:
+    """The manifest, experiment and scenario names of a finished batch folder.
+
+    Raises:
+        ExperimentError: one line if the folder is not a finished batch or its manifest is damaged.
+    """
+    folder = Path(folder)
+    if not (folder / "manifest.json").is_file():
+        raise ExperimentError(f"{folder}: no manifest.json; give a folder written by casim batch")
+    recorded = read_json(folder / "manifest.json")
+    if recorded.get("kind") != "batch":
+        raise ExperimentError(f"{folder}: manifest.json is from casim {recorded.get('kind')}; allowed: a folder "
+                              "written by casim batch")
+    if recorded.get("status") != "complete":
+        raise ExperimentError(f"{folder}: the batch is not finished ({recorded.get('runs_done')} of "
+                              f"{recorded.get('runs')} runs); rerun casim batch with the same --out to finish it")
+    try:
+        experiment = Experiment.model_validate(recorded["experiment"]["resolved"], strict=False)
+        scenarios = [record["name"] for record in recorded["scenarios"]]
+    except (KeyError, TypeError, ValidationError):
+        raise ExperimentError(f"{folder / 'manifest.json'}: experiment or scenarios: missing or damaged; allowed: "
+                              "the manifest as casim batch wrote it") from None
+    return recorded, experiment, scenarios
+
+
 def analyze(folder: Path, out: Path | None = None) -> AnalysisReport:
     """Analyse a finished batch folder and write tables (CSV), figures and a manifest.
 
@@ -188,16 +214,7 @@ def analyze(folder: Path, out: Path | None = None) -> AnalysisReport:
     from sim.figures import plot_sensitivity
 
     folder = Path(folder)
-    if not (folder / "manifest.json").is_file():
-        raise ExperimentError(f"{folder}: no manifest.json; give a folder written by casim batch")
-    recorded = read_json(folder / "manifest.json")
-    if recorded.get("kind") != "batch":
-        raise ExperimentError(f"{folder}: manifest.json is from casim {recorded.get('kind')}, not casim batch")
-    if recorded.get("status") != "complete":
-        raise ExperimentError(f"{folder}: the batch is not finished ({recorded.get('runs_done')} of "
-                              f"{recorded.get('runs')} runs); rerun casim batch with the same --out to finish it")
-    experiment = Experiment.model_validate(recorded["experiment"]["resolved"], strict=False)
-    scenarios = [record["name"] for record in recorded["scenarios"]]
+    recorded, experiment, scenarios = load_batch(folder)
     runs = read_runs(folder)
     report = AnalysisReport(out or folder / "analysis")
     report.tables["outcomes"] = outcome_summary(runs, experiment)
@@ -219,7 +236,7 @@ def analyze(folder: Path, out: Path | None = None) -> AnalysisReport:
         report.notes.append("scenario discovery needs a parameter design; this batch has none")
     for name, table in report.tables.items():
         write_csv(table, report.out / f"{name}.csv")
-    write_json(manifest(kind="analysis", batch=str(folder.resolve()), batch_created=recorded.get("created"),
+    write_json(manifest(kind="analysis", status="complete", batch=str(folder.resolve()), batch_created=recorded.get("created"),
                         experiment_sha256=recorded.get("experiment_sha256"), runs=len(runs),
                         outputs=[f"{name}.csv" for name in report.tables]
                         + [str(p.relative_to(report.out)) for p in report.figures],

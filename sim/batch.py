@@ -5,7 +5,7 @@ Each chunk is one block of runs advanced together by the ensemble engine
 disk as Parquet partitions (``runs/part-NNNNN.parquet``, and ``series/`` when time series
 are kept), each written to a temporary name and renamed, so memory stays flat and a killed
 batch loses no finished chunk. Rerunning the same batch into the same folder skips the
-chunks already there.
+chunks already there. Local worker processes die with the process that started them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -36,12 +37,14 @@ from sim.experiment import (
     resolve_experiment,
     scenario_paths,
 )
+from sim.inputs import InputError, read_text
 from sim.outcomes import VariableRef, window_mean
 from sim.output import code_digest, git_commit, manifest, read_json, scenario_record, write_csv, write_json, write_table
 from sim.patterns import PatternSet, load_patterns, margins, statistics
 from sim.posterior import ParameterSource, parameter_source
 from sim.posterior import plan as posterior_plan
 from sim.randomness import replicate_seeds
+from sim.workers import die_with_parent
 from sim.scenario import Scenario
 
 RUNS_DIR = "runs"
@@ -172,9 +175,9 @@ def _run_local(chunks: list[Chunk], workers: int) -> Iterator[tuple[Chunk, Chunk
     # forkserver: workers fork from a clean server that has imported casim once, which is
     # fast and safe with the threads pyarrow starts in this process.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.batch"])
+    context.set_forkserver_preload(["sim._forkserver"])
     queue = iter(chunks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
         pending = {}
         while True:
             while len(pending) < workers * IN_FLIGHT_PER_WORKER and (chunk := next(queue, None)) is not None:
@@ -194,7 +197,10 @@ def _run_dask(chunks: list[Chunk], workers: int, scheduler: str, tag: str) -> It
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
-        cluster, client = None, Client(scheduler)
+        try:
+            cluster, client = None, Client(scheduler)
+        except OSError as exc:
+            raise InputError(f"--scheduler {scheduler}: {exc}") from None
     try:
         queue = iter(chunks)
         window = workers * IN_FLIGHT_PER_WORKER if cluster else max(1, len(client.nthreads())) * IN_FLIGHT_PER_WORKER
@@ -234,7 +240,61 @@ class BatchReport:
     runs_per_s: float
 
 
-def _check_same_experiment(out: Path, identity: dict) -> None:
+def check_scheduler(address: str) -> None:
+    """Refuse a ``--scheduler`` that is neither ``local`` nor the address of a scheduler that
+    answers, before anything is written.
+
+    Raises:
+        InputError: one line naming the option and what is allowed.
+    """
+    if address == "local":
+        return
+    from distributed.comm.addressing import get_address_host_port
+
+    allowed = "allowed: local, or the address of a running Dask scheduler (tcp://host:8786)"
+    try:
+        host, port = get_address_host_port(address)
+        socket.create_connection((host, port), timeout=10).close()
+    except ValueError as exc:
+        raise InputError(f"--scheduler {address}: {exc}; {allowed}") from None
+    except (OSError, OverflowError) as exc:
+        raise InputError(f"--scheduler {address}: nothing answers there ({getattr(exc, 'strerror', None) or exc}); "
+                         f"{allowed}") from None
+
+
+def experiment_source(path: Path, experiment: Experiment) -> ParameterSource:
+    """Where the batch's runs take the parameters its design does not set (a file is found
+    beside the experiment file)."""
+    choice = experiment.parameters_from
+    return parameter_source(choice if choice in ("posterior", "point") else str(Path(path).parent / choice))
+
+
+def batch_identity(reference: str | Path, experiment: Experiment, scenarios: list[Scenario],
+                   points: pd.DataFrame | None = None) -> dict:
+    """What a batch folder records to be resumed only by the same batch: hashes of the
+    experiment, its scenarios, its patterns file, the posterior its runs draw from, the code
+    and any explicit points."""
+    path = resolve_experiment(reference).resolve()
+    identity = {
+        "parameters_from": experiment_source(path, experiment).record(),
+        "experiment_sha256": experiment.digest(),
+        "scenario_sha256": {scenario.name: scenario.digest() for scenario in scenarios},
+        "git_commit": git_commit(),  # other code, other results: never resume across commits
+        "code_sha256": code_digest(),  # nor across edits of a modified checkout
+    }
+    if experiment.patterns is not None:  # the runs hold one pass column per pattern
+        identity["patterns_sha256"] = hashlib.sha256(patterns_path(path, experiment).read_bytes()).hexdigest()
+    if points is not None:
+        identity["points_sha256"] = hashlib.sha256(points.rename_axis("point").to_csv().encode()).hexdigest()
+    return identity
+
+
+def check_same_experiment(out: Path, identity: dict) -> None:
+    """Refuse to resume a folder written by another batch (see :func:`batch_identity`).
+
+    Raises:
+        ExperimentError: one line naming the folder.
+    """
     previous = out / "manifest.json"
     if not previous.is_file():
         return
@@ -242,13 +302,6 @@ def _check_same_experiment(out: Path, identity: dict) -> None:
     if {key: recorded.get(key) for key in identity} != identity:
         raise ExperimentError(f"{out}: holds the results of a different experiment (or of changed scenarios, patterns or "
                               "code); choose another --out or delete the folder")
-
-
-def _remove_stale_temporaries(out: Path) -> None:
-    # A batch killed while writing leaves only hidden temporaries, never a half partition.
-    for folder in (out / RUNS_DIR, out / SERIES_DIR):
-        for stale in folder.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
 
 
 def run_batch(
@@ -267,7 +320,8 @@ def run_batch(
     Args:
         reference: the experiment file (recorded in the manifest).
         experiment, scenarios: as returned by :func:`sim.experiment.load_experiment`.
-        out: output folder; finished chunks already there are skipped.
+        out: output folder; finished chunks already there are skipped. ``casim batch`` holds
+            it for the whole batch (:func:`sim.output.output_folder`).
         workers: local worker processes (1 runs in this process), or Dask workers with
             ``scheduler="local"``.
         scheduler: None for local processes; ``"local"`` for a Dask LocalCluster; else the
@@ -283,23 +337,11 @@ def run_batch(
     explicit = points is not None
     points = points.rename_axis("point") if explicit else design_points(experiment)
     patterns = load_patterns(patterns_path(path, experiment)) if experiment.patterns is not None else None
-    source = parameter_source(experiment.parameters_from if experiment.parameters_from in ("posterior", "point")
-                              else str(path.parent / experiment.parameters_from))
+    source = experiment_source(path, experiment)
     chunks = plan(experiment, scenarios, points, patterns, source)
-    identity = {
-        "parameters_from": source.record(),
-        "experiment_sha256": experiment.digest(),
-        "scenario_sha256": {scenario.name: scenario.digest() for scenario in scenarios},
-        "git_commit": git_commit(),  # other code, other results: never resume across commits
-        "code_sha256": code_digest(),  # nor across edits of a modified checkout
-    }
-    if patterns is not None:  # the runs hold one pass column per pattern
-        identity["patterns_sha256"] = hashlib.sha256(patterns_path(path, experiment).read_bytes()).hexdigest()
-    if explicit:
-        identity["points_sha256"] = hashlib.sha256(points.to_csv().encode()).hexdigest()
-    _check_same_experiment(out, identity)
+    identity = batch_identity(path, experiment, scenarios, points if explicit else None)
+    check_same_experiment(out, identity)
     out.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(out)
     finished = {p.name for p in (out / RUNS_DIR).glob("part-*.parquet")}
     todo = [chunk for chunk in chunks if chunk.name not in finished]
     total_runs = sum(chunk.runs for chunk in chunks)
@@ -309,7 +351,7 @@ def run_batch(
             kind="batch",
             status=status,
             **identity,
-            experiment={"name": experiment.name, "file": str(path), "source": path.read_text(encoding="utf-8"),
+            experiment={"name": experiment.name, "file": str(path), "source": read_text(path, "experiment"),
                         "resolved": experiment.model_dump(mode="json")},
             scenarios=[scenario_record(file, scenario) for file, scenario in zip(scenario_files, scenarios)],
             design={"method": "explicit points" if explicit else experiment.design.method, "points": len(points),
@@ -330,7 +372,7 @@ def run_batch(
 
     write_csv(points.reset_index(), out / "design.csv")
     done_runs = total_runs - sum(chunk.runs for chunk in todo)
-    record("running", done_runs)
+    record("incomplete", done_runs)
     if scheduler is not None:
         results = _run_dask(todo, workers, scheduler, identity["experiment_sha256"][:8])
     elif workers > 1 and len(todo) > 1:
@@ -358,7 +400,7 @@ def read_runs(out: Path) -> pd.DataFrame:
     """All finished run rows of a batch folder, in run order."""
     folder = Path(out) / RUNS_DIR
     if not any(folder.glob("part-*.parquet")):
-        raise FileNotFoundError(f"{out}: no finished chunks in {RUNS_DIR}/")
+        raise ExperimentError(f"{out}: no finished chunks in {RUNS_DIR}/; rerun casim batch with this --out")
     return pd.read_parquet(folder).sort_values(["scenario", "point", "replicate"], ignore_index=True)
 
 

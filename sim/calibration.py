@@ -36,7 +36,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.abc_smc import Generation, Result, Sample, Sampler, Settings
 from sim.engine import simulate
-from sim.inputs import InputError, Strict, read_input
+from sim.inputs import FiniteFloat, InputError, SafeName, Strict, read_input
 from sim.output import code_digest, git_commit, manifest, read_json, write_csv, write_json, write_table
 from sim.parameters import parameter_specs
 from sim.patterns import PATTERNS_FILE, PatternSet, load_patterns, statistics
@@ -59,13 +59,13 @@ class SMC(Strict):
 
     population: int = Field(default=2000, ge=10, le=1_000_000)
     prior_draws: int = Field(default=20000, ge=10, le=10_000_000)
-    quantile: float = Field(default=0.5, gt=0.0, lt=1.0)
+    quantile: FiniteFloat = Field(default=0.5, gt=0.0, lt=1.0)
     block: int = Field(default=8000, ge=1, le=1_000_000)
-    target_epsilon: float = Field(default=0.0, ge=0.0)
-    min_acceptance: float = Field(default=0.01, gt=0.0, le=1.0)
+    target_epsilon: FiniteFloat = Field(default=0.0, ge=0.0)
+    min_acceptance: FiniteFloat = Field(default=0.01, gt=0.0, le=1.0)
     max_generations: int = Field(default=30, ge=1, le=1000)
     max_runs: int = Field(default=10_000_000, ge=1)
-    scale: float = Field(default=1.0, gt=0.0, le=3.0)
+    scale: FiniteFloat = Field(default=1.0, gt=0.0, le=3.0)
 
     @model_validator(mode="after")
     def _population_fits(self) -> SMC:
@@ -77,8 +77,8 @@ class SMC(Strict):
 class Prior(Strict):
     """A prior narrower than the documented range, with its source outside casim's results."""
 
-    low: float
-    high: float
+    low: FiniteFloat
+    high: FiniteFloat
     source: str = Field(min_length=10)
 
     @field_validator("low", "high", mode="before")
@@ -98,7 +98,7 @@ class Coverage(Strict):
 class Calibration(Strict):
     """A validated calibration file."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+    name: SafeName
     description: str = ""
     scenario: str = "baseline"
     patterns: str = "patterns.toml"
@@ -119,9 +119,12 @@ class Calibration(Strict):
             if name not in specs or specs[name].factor == INDEX_FACTOR:
                 raise ValueError(f"unknown behavioural parameter {name!r}; see sim/data/parameters.csv")
             spec = specs[name]
-            if not spec.min <= prior.low < prior.high <= spec.max:
-                raise ValueError(f"{name}: [{prior.low}, {prior.high}] must be a range inside the documented "
-                                 f"[{spec.min}, {spec.max}] ({spec.unit})")
+            if prior.low < spec.min:
+                raise ValueError(f"{name}.low = {prior.low}; allowed: at least the documented minimum {spec.min}")
+            if prior.high > spec.max:
+                raise ValueError(f"{name}.high = {prior.high}; allowed: at most the documented maximum {spec.max}")
+            if prior.low >= prior.high:
+                raise ValueError(f"{name}: low = {prior.low}, high = {prior.high}; allowed: low below high")
         return priors
 
     @field_validator("fixed")
@@ -132,7 +135,8 @@ class Calibration(Strict):
             if name not in specs or specs[name].factor == INDEX_FACTOR:
                 raise ValueError(f"unknown behavioural parameter {name!r}; see sim/data/parameters.csv")
             if not reason.strip():
-                raise ValueError(f"{name}: say why it is fixed (e.g. the Morris screening that found it inert)")
+                raise ValueError(f"{name}: an empty reason; allowed: why it is fixed (e.g. the Morris screening "
+                                 "that found it inert)")
         return fixed
 
     def bounds(self) -> dict[str, tuple[float, float]]:
@@ -244,6 +248,25 @@ def save_checkpoint(result: Result, folder: Path, names: list[str], patterns: Pa
                                             for g in result.generations]}, folder / "state.json")
 
 
+def calibration_identity(path: Path, calibration: Calibration, patterns_path: Path, scenario: Scenario) -> dict:
+    """What a calibration folder records so that only the same calibration resumes it."""
+    return {"calibration_sha256": hashlib.sha256(calibration.model_dump_json().encode()).hexdigest(),
+            "patterns_sha256": _sha256(patterns_path), "scenario_sha256": scenario.digest(),
+            "code_sha256": code_digest(), "git_commit": git_commit()}
+
+
+def check_resumable(out: Path, identity: dict) -> None:
+    """Refuse a folder whose saved generations belong to another calibration (or other code).
+
+    Raises:
+        CalibrationError: one line naming the folder.
+    """
+    state = Path(out) / SMC_DIR / "state.json"
+    if state.is_file() and {key: read_json(state).get(key) for key in identity} != identity:
+        raise CalibrationError(f"{out}: holds a calibration of other settings, inputs or code; allowed: another "
+                               "--out, or delete the folder")
+
+
 def load_checkpoint(folder: Path, names: list[str], patterns: PatternSet, identity: dict,
                     distance: PatternDistance | None) -> Result | None:
     """The saved prior sample and generations, or None when there are none.
@@ -253,10 +276,8 @@ def load_checkpoint(folder: Path, names: list[str], patterns: PatternSet, identi
     """
     if not (folder / "state.json").is_file() or not (folder / "prior.parquet").is_file():
         return None
+    check_resumable(folder.parent, identity)
     state = read_json(folder / "state.json")
-    if {key: state.get(key) for key in identity} != identity:
-        raise CalibrationError(f"{folder.parent}: holds a calibration of other settings, inputs or code; choose "
-                               "another --out or delete the folder")
     prior = _sample_from(pd.read_parquet(folder / "prior.parquet"), names, patterns)
     if distance is None:
         return Result(prior, np.array([]))
@@ -329,9 +350,7 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
     names = list(bounds)
     low, high = np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names])
     fixed = calibration.fixed_values()
-    identity = {"calibration_sha256": hashlib.sha256(calibration.model_dump_json().encode()).hexdigest(),
-                "patterns_sha256": _sha256(patterns_path), "scenario_sha256": scenario.digest(),
-                "code_sha256": code_digest(), "git_commit": git_commit()}
+    identity = calibration_identity(path, calibration, patterns_path, scenario)
 
     def report(result: Result) -> None:
         save_checkpoint(result, out / SMC_DIR, names, patterns, identity)

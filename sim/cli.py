@@ -5,23 +5,71 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.batch import default_workers
+from sim.batch import batch_identity, check_same_experiment, check_scheduler, default_workers
 from sim.compare import compare, describe, parse_variable, scenario_pairs
 from sim.engine import simulate_plan, to_frame
+from sim.inputs import MAX_REPLICATES, MAX_SEED, InputError, check_safe_name, read_input
+from sim.output import (
+    check_output,
+    manifest,
+    output_folder,
+    scenario_record,
+    summarise,
+    write_csv,
+    write_json,
+    write_table,
+)
+from sim.patterns import PATTERNS_FILE, find_patterns
 from sim.posterior import parameter_source, plan
-from sim.inputs import InputError
-from sim.output import manifest, scenario_record, summarise, write_csv, write_json, write_table
-from sim.patterns import PATTERNS_FILE, load_patterns
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, find_scenario, load_scenario
 
 RESULTS = Path("results")
-
-
 COMPARE_REPLICATES, COMPARE_SEEDS_PER_DRAW = 200, 4
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse whose errors are one line, ``casim: error: ...``, with exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"casim: error: {message}\n")
+
+
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An option type: a whole number from ``low`` (to ``high``)."""
+    allowed = f"a whole number from {low} to {high}" if high is not None else f"a whole number of at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"got {text!r}; allowed: {allowed}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"got {value}; allowed: {allowed}")
+        return value
+
+    return parse
+
+
+def _path(text: str) -> Path:
+    """An option type: a path, never empty (an empty one would silently mean the default)."""
+    if not text:
+        raise argparse.ArgumentTypeError("got an empty path; allowed: a file or folder name")
+    return Path(text)
+
+
+_replicates = _whole_number(1, MAX_REPLICATES)
+_seed = _whole_number(0, MAX_SEED)
+_workers = _whole_number(1)
+
+
+def _output(args: argparse.Namespace, default: Path) -> tuple[Path, str]:
+    """The output folder, and how messages name it: ``--out`` if given, else ``default``."""
+    return (args.out, "--out") if args.out is not None else (default, "output folder")
 
 
 def _run_with_progress(scenario, label: str, runs, central: bool):
@@ -33,90 +81,91 @@ def _run_with_progress(scenario, label: str, runs, central: bool):
 
 
 def _plan(args: argparse.Namespace, scenario, seeds_per_draw: int):
-    if seeds_per_draw < 1:
-        raise InputError(f"--seeds-per-draw = {seeds_per_draw}: give at least 1")
+    """Each run's seed, posterior draw and disposition key (:func:`sim.posterior.plan`)."""
     return plan(scenario.seed, scenario.replicates, seeds_per_draw, parameter_source(args.parameters))
+
+
+def _write_tables(out: Path, table, started: float, written: list[Path], **fields) -> None:
+    """The tidy table and its summary, then the final manifest of a run or comparison, which
+    lists them and the files already ``written`` to ``out``."""
+    write_table(table, out / "timeseries.parquet")
+    write_csv(summarise(table), out / "summary.csv")
+    write_json(manifest(
+        **fields,
+        status="complete",
+        wall_time_s=round(time.perf_counter() - started, 3),
+        outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in written]],
+    ), out / "manifest.json")
 
 
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, replicates=args.replicates, seed=args.seed)
-    out = Path(args.out) if args.out else RESULTS / scenario.name
+    record = scenario_record(args.scenario, scenario)
     runs = _plan(args, scenario, args.seeds_per_draw or 1)
-    started = time.perf_counter()
-    table = _run_with_progress(scenario, scenario.name, runs, args.central_dispositions)
-    from sim.figures import write_run_figures
+    with output_folder(*_output(args, RESULTS / scenario.name), kind="run") as out:
+        started = time.perf_counter()
+        table = _run_with_progress(scenario, scenario.name, runs, args.central_dispositions)
+        from sim.figures import write_run_figures
 
-    figures = write_run_figures(table, out / "figures")
-    write_table(table, out / "timeseries.parquet")
-    write_csv(summarise(table), out / "summary.csv")
-    write_json(manifest(
-        kind="run",
-        scenario=scenario_record(args.scenario, scenario),
-        runs=runs.record(),
-        central_dispositions=args.central_dispositions,
-        wall_time_s=round(time.perf_counter() - started, 3),
-        outputs=["timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
-    ), out / "manifest.json")
-    print(f"casim: {len(runs.seeds)} runs over {runs.source.label}; wrote {out}/ (timeseries.parquet, summary.csv, "
-          "manifest.json, figures/)")
+        figures = write_run_figures(table, out / "figures")
+        _write_tables(out, table, started, figures, kind="run", scenario=record, runs=runs.record(),
+                      central_dispositions=args.central_dispositions)
+    print(f"casim: {len(runs.seeds)} runs over the {runs.source.label}; wrote {out}/ (timeseries.parquet, "
+          "summary.csv, manifest.json, figures/)")
     return 0
 
 
-def command_compare(args: argparse.Namespace) -> int:
-    replicates = args.replicates or COMPARE_REPLICATES
-    first = load_scenario(args.scenarios[0], replicates=replicates, seed=args.seed)
-    scenarios = [first] + [load_scenario(ref, replicates=first.replicates, seed=first.seed) for ref in args.scenarios[1:]]
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        raise ScenarioError(f"{args.scenarios}: scenario names must differ to be compared; got {names}")
-    if args.against is not None and args.against not in names:
-        raise InputError(f"--against {args.against!r}: not one of the compared scenarios ({', '.join(names)})")
+def _variables(args: argparse.Namespace) -> list[str]:
     variables = args.variable or ["integration_index"]
     for variable in variables:
         try:
             parse_variable(variable)
         except ValueError as error:
             raise InputError(f"--variable: {error}") from None
+    return variables
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    first = load_scenario(args.scenarios[0], replicates=args.replicates or COMPARE_REPLICATES, seed=args.seed)
+    scenarios = [first] + [load_scenario(ref, replicates=first.replicates, seed=first.seed) for ref in args.scenarios[1:]]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ScenarioError(f"{args.scenarios}: scenario names must differ to be compared; got {names}")
+    if args.against is not None and args.against not in names:
+        raise InputError(f"--against: {args.against!r} is not a compared scenario; allowed: {', '.join(names)}")
+    variables = _variables(args)
     seeds_per_draw = args.seeds_per_draw or COMPARE_SEEDS_PER_DRAW
     runs = _plan(args, first, seeds_per_draw)
-    out = Path(args.out) if args.out else RESULTS / ("compare_" + "_vs_".join(names))
-    started = time.perf_counter()
-    import pandas as pd
+    records = [scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)]
+    with output_folder(*_output(args, RESULTS / ("compare_" + "_vs_".join(names))), kind="compare") as out:
+        started = time.perf_counter()
+        import pandas as pd
 
-    table = pd.concat([_run_with_progress(s, s.name, runs, args.central_dispositions) for s in scenarios],
-                      ignore_index=True)
-    for column in ("scenario", "scope", "entity", "variable"):
-        table[column] = table[column].astype("category")
-    from sim.figures import plot_comparison, plot_index
+        table = pd.concat([_run_with_progress(s, s.name, runs, args.central_dispositions) for s in scenarios],
+                          ignore_index=True)
+        for column in ("scenario", "scope", "entity", "variable"):
+            table[column] = table[column].astype("category")
+        from sim.figures import plot_comparison, plot_index
 
-    results, figures = [], []
-    for variable in variables:
-        for a, b in scenario_pairs(names, args.against):
-            try:
-                result = compare(table, a, b, variable, seeds_per_draw)
-            except ValueError as error:
-                raise InputError(f"--variable: {error}") from None
-            print(f"\n{b} (B) vs {a} (A): {result['variable'].iloc[0]}, {runs.source.label}, "
-                  f"{int(result['n_pairs'].iloc[0])} pairs in {int(result['n_draw_slots'].iloc[0])} draw slots")
-            print(result.assign(answer=result.apply(describe, axis=1))[["decade", "mean_a", "mean_b", "answer"]]
-                  .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-            figures.append(out / "figures" / f"comparison_{result['variable'].iloc[0]}_{b}_vs_{a}.png")
-            plot_comparison(result, figures[-1])
-            results.append(result)
-    figures.append(out / "figures" / "index.png")
-    plot_index(table, figures[-1])
-    write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
-    write_table(table, out / "timeseries.parquet")
-    write_csv(summarise(table), out / "summary.csv")
-    write_json(manifest(
-        kind="compare",
-        scenarios=[scenario_record(ref, s) for ref, s in zip(args.scenarios, scenarios)],
-        variables=variables,
-        runs=runs.record(),
-        central_dispositions=args.central_dispositions,
-        wall_time_s=round(time.perf_counter() - started, 3),
-        outputs=["comparison.csv", "timeseries.parquet", "summary.csv", *[str(p.relative_to(out)) for p in figures]],
-    ), out / "manifest.json")
+        results, figures = [], []
+        for variable in variables:
+            for a, b in scenario_pairs(names, args.against):
+                try:
+                    result = compare(table, a, b, variable, seeds_per_draw)
+                except ValueError as error:
+                    raise InputError(f"--variable: {error}") from None
+                print(f"\n{b} (B) vs {a} (A): {result['variable'].iloc[0]}, {runs.source.label}, "
+                      f"{int(result['n_pairs'].iloc[0])} pairs in {int(result['n_draw_slots'].iloc[0])} draw slots")
+                print(result.assign(answer=result.apply(describe, axis=1))[["decade", "mean_a", "mean_b", "answer"]]
+                      .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+                figures.append(out / "figures" / f"comparison_{result['variable'].iloc[0]}_{b}_vs_{a}.png")
+                plot_comparison(result, figures[-1])
+                results.append(result)
+        figures.append(out / "figures" / "index.png")
+        plot_index(table, figures[-1])
+        comparison = write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
+        _write_tables(out, table, started, [comparison, *figures], kind="compare", scenarios=records,
+                      variables=variables, runs=runs.record(), central_dispositions=args.central_dispositions)
     print(f"\ncasim: wrote {out}/ (comparison.csv, timeseries.parquet, summary.csv, manifest.json, figures/)")
     return 0
 
@@ -126,13 +175,15 @@ def command_batch(args: argparse.Namespace) -> int:
     from sim.experiment import load_experiment
 
     experiment, scenarios = load_experiment(args.experiment)
-    if args.workers is not None and args.workers < 1:
-        print("casim: error: --workers: give at least 1", file=sys.stderr)
-        return 2
-    out = Path(args.out) if args.out else RESULTS / experiment.name
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+    out, option = _output(args, RESULTS / experiment.name)
+    check_output(out, option)
+    check_same_experiment(out, batch_identity(args.experiment, experiment, scenarios))
     workers = args.workers or default_workers()
     try:
-        report = run_batch(args.experiment, experiment, scenarios, out, workers=workers, scheduler=args.scheduler)
+        with output_folder(out, option):
+            report = run_batch(args.experiment, experiment, scenarios, out, workers=workers, scheduler=args.scheduler)
     except KeyboardInterrupt:
         print(f"casim: interrupted; finished chunks are kept in {out}/runs/; rerun the same command to resume",
               file=sys.stderr)
@@ -144,9 +195,13 @@ def command_batch(args: argparse.Namespace) -> int:
 
 
 def command_analyze(args: argparse.Namespace) -> int:
-    from sim.analysis import analyze
+    from sim.analysis import analyze, load_batch
 
-    report = analyze(Path(args.folder), out=Path(args.out) if args.out else None)
+    folder = Path(args.folder)
+    load_batch(folder)
+    out, option = _output(args, folder / "analysis")
+    with output_folder(out, option, kind="analysis"):
+        report = analyze(folder, out=out)
     for name, table in report.tables.items():
         print(f"\n{name}:")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", max_rows=40))
@@ -158,19 +213,17 @@ def command_analyze(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from sim.validation import SEED, format_table, headline, validate, write_validation
+    from sim.validation import SEED, format_table, headline, load_inputs, validate, write_validation
 
-    if args.replicates is not None and args.replicates < 1:
-        print("casim: error: --replicates: give at least 1", file=sys.stderr)
-        return 2
     patterns_file = args.patterns or PATTERNS_FILE
-    load_patterns(patterns_file)  # a bad file fails here, before anything runs
-    report = validate(args.scenario, replicates=args.replicates,
-                      seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
-                      parameters=args.parameters, seeds_per_draw=args.seeds_per_draw or 1,
-                      central_dispositions=args.central_dispositions)
-    out = Path(args.out) if args.out else RESULTS / "validation"
-    write_validation(report, out, patterns_file)
+    # Every input is checked before anything is written.
+    load_inputs(args.scenario, args.replicates, patterns_file, parameters=args.parameters)
+    with output_folder(*_output(args, RESULTS / "validation"), kind="validate") as out:
+        report = validate(args.scenario, replicates=args.replicates,
+                          seed=SEED if args.seed is None else args.seed, patterns_file=patterns_file,
+                          parameters=args.parameters, seeds_per_draw=args.seeds_per_draw or 1,
+                          central_dispositions=args.central_dispositions)
+        write_validation(report, out, patterns_file)
     print(format_table(report.table))
     print()
     print(headline(report.summary))
@@ -178,24 +231,64 @@ def command_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibration import calibrate, load_calibration, shipped_posterior_file
+def _check_calibration(args: argparse.Namespace):
+    """The calibration file, everything it names and its output folders, checked before
+    anything is written.
 
-    calibration, _, _ = load_calibration(args.calibration)  # a bad file fails here, before anything runs
+    Returns:
+        The validated calibration, the output folder and how messages name it.
+    """
+    from sim.calibration import (
+        Calibration,
+        CalibrationError,
+        calibration_identity,
+        check_resumable,
+        load_calibration,
+        scenario_for,
+    )
+    from sim.validation import scenario_for_patterns
+
+    path = Path(args.calibration)
+    calibration = read_input(path, "calibration", Calibration, CalibrationError)
+    check_safe_name(path, calibration.name, CalibrationError)
+    find_patterns(calibration.patterns, path, CalibrationError)
+    calibration, patterns, patterns_path = load_calibration(path)
+    scenario = find_scenario(calibration.scenario, path)
+    if not scenario.is_file():
+        raise CalibrationError(f"{path}: scenario: no scenario {calibration.scenario!r} next to this file or among "
+                               "the shipped ones")
+    scenario_for_patterns(scenario, patterns)
+    suffix = "_coverage" if args.check_coverage else ""
+    out, option = _output(args, RESULTS / f"{calibration.name}{suffix}")
+    check_output(out, option)
+    if not args.check_coverage:  # its saved generations must be this calibration's
+        check_resumable(out, calibration_identity(path, calibration, patterns_path,
+                                                  scenario_for(path, calibration, patterns)))
+    return calibration, out, option
+
+
+def command_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import calibrate, shipped_posterior_file
+
+    calibration, out, option = _check_calibration(args)
     workers = args.workers or default_workers()
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
     if args.check_coverage:
         from sim.coverage import check_coverage
 
-        out = Path(args.out) if args.out else RESULTS / f"{calibration.name}_coverage"
-        report = check_coverage(args.calibration, out, workers=workers)
+        with output_folder(out, option, kind="coverage"):
+            report = check_coverage(args.calibration, out, workers=workers)
         print(report.summary_line())
         print(f"casim: wrote {out}/ (coverage.csv, ranks.csv, figures/ranks.png, manifest.json)")
         return 0
-    out = Path(args.out) if args.out else RESULTS / calibration.name
-    target = (Path(args.posterior_out) if args.posterior_out
-              else shipped_posterior_file() if calibration.ship else None)
+    target = args.posterior_out or (shipped_posterior_file() if calibration.ship else None)
+    if target is not None:
+        check_output(target, "--posterior-out" if args.posterior_out else "posterior file", folder=False)
     try:
-        result = calibrate(args.calibration, out, workers=workers, scheduler=args.scheduler, posterior_out=target)
+        with output_folder(out, option, kind="calibrate"):
+            result = calibrate(args.calibration, out, workers=workers, scheduler=args.scheduler,
+                               posterior_out=target)
     except KeyboardInterrupt:
         print(f"casim: interrupted; finished generations are kept in {out}/smc/; rerun the same command to resume",
               file=sys.stderr)
@@ -210,9 +303,14 @@ def command_calibrate(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
+    from sim.report import unfinished, write_report
 
-    path = write_report(Path(args.folder), out=Path(args.out) if args.out else None)
+    folder = Path(args.folder)
+    if args.out is not None:
+        check_output(args.out, "--out", folder=False)
+    path = write_report(folder, out=args.out)
+    if (note := unfinished(folder)) is not None:
+        print(f"casim: warning: {note}", file=sys.stderr)
     print(f"casim: wrote {path} (self-contained: open it in any browser, offline)")
     return 0
 
@@ -226,8 +324,26 @@ def command_app(args: argparse.Namespace) -> int:
     return launch(host=args.host, port=args.port, open_browser=args.open)
 
 
+def _parameters_choice(text: str) -> str:
+    """An option type: posterior, point or a file, never empty."""
+    if not text:
+        raise argparse.ArgumentTypeError("got an empty value; allowed: posterior, point or the path of a CSV file")
+    return text
+
+
+def _posterior_options(parser: argparse.ArgumentParser, per_draw: int) -> None:
+    """The options that say which parameters and dispositions the runs draw."""
+    parser.add_argument("--parameters", type=_parameters_choice, metavar="posterior|point|FILE",
+                        help="posterior (default: a posterior draw per draw slot), point (the posterior's "
+                             "highest-density draw), or a posterior CSV or a name,value CSV of one's own")
+    parser.add_argument("--seeds-per-draw", type=_whole_number(1, MAX_REPLICATES), metavar="S",
+                        help=f"runs sharing one posterior draw and one set of dispositions (default: {per_draw})")
+    parser.add_argument("--central-dispositions", action="store_true",
+                        help="every leader at his central disposition instead of a draw from its range")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
+    parser = ArgumentParser(prog="casim", description="Regional cooperation in Central Asia: an agent-based model.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run_parser = commands.add_parser("run", help="run a scenario and write tables, figures and a manifest")
@@ -236,16 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="A, then B [C ...]")
     for sub, runs, per_draw in ((run_parser, "the scenario's", 1),
                                 (compare_parser, COMPARE_REPLICATES, COMPARE_SEEDS_PER_DRAW)):
-        sub.add_argument("--replicates", type=int, metavar="N", help=f"number of runs (default: {runs})")
-        sub.add_argument("--seed", type=int, metavar="S", help="run seed (default: the scenario's)")
-        sub.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>/)")
-        sub.add_argument("--parameters", metavar="posterior|point|FILE",
-                         help="posterior (default: a posterior draw per draw slot), point (the posterior's "
-                              "highest-density draw), or a posterior or name,value CSV")
-        sub.add_argument("--seeds-per-draw", type=int, metavar="S",
-                         help=f"runs sharing one posterior draw and one set of dispositions (default: {per_draw})")
-        sub.add_argument("--central-dispositions", action="store_true",
-                         help="every leader at his central disposition instead of a draw from its range")
+        sub.add_argument("--replicates", type=_replicates, metavar="N", help=f"number of runs (default: {runs})")
+        sub.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: the scenario's)")
+        sub.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/<name>/)")
+        _posterior_options(sub, per_draw)
     compare_parser.add_argument("--variable", action="append", metavar="NAME",
                                 help="variable to compare (repeatable): integration_index (default), region.x, "
                                      "country.TJK.energy_deficit, dyad.KGZ-UZB.border_openness ...")
@@ -253,32 +363,32 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="compare every other scenario against this one (default: every pair)")
     batch_parser = commands.add_parser("batch", help="run an experiment: scenarios x parameter design x replicates")
     batch_parser.add_argument("experiment", help="experiment file (or the name of a shipped experiment)")
-    batch_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    batch_parser.add_argument("--workers", type=_workers, metavar="N", help="worker processes (default: one per core)")
     batch_parser.add_argument("--scheduler", metavar="ADDRESS",
                               help="run on Dask: 'local' starts a LocalCluster, else a scheduler address (tcp://host:8786)")
-    batch_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<experiment name>/)")
+    batch_parser.add_argument("--out", type=_path, metavar="DIR",
+                              help="output folder (default: results/<experiment name>/)")
     analyze_parser = commands.add_parser("analyze", help="sensitivity indices, scenario comparison and PRIM for a batch")
     analyze_parser.add_argument("folder", metavar="DIR", help="a folder written by casim batch")
-    analyze_parser.add_argument("--out", metavar="DIR", help="where to write the analysis (default: DIR/analysis/)")
+    analyze_parser.add_argument("--out", type=_path, metavar="DIR",
+                                help="where to write the analysis (default: DIR/analysis/)")
     validate_parser = commands.add_parser("validate", help="how many of the narrative's patterns the model reproduces")
     validate_parser.add_argument("--scenario", default="baseline", help="scenario to validate (default: baseline)")
-    validate_parser.add_argument("--replicates", type=int, metavar="N", help="runs of each scenario (default: 1000)")
-    validate_parser.add_argument("--seed", type=int, metavar="S", help="run seed (default: 20240611)")
-    validate_parser.add_argument("--patterns", metavar="FILE", help="patterns file (default: experiments/patterns.toml)")
-    validate_parser.add_argument("--parameters", metavar="posterior|point|FILE",
-                                 help="posterior (default: the shipped posterior, a draw per run), point, or a "
-                                      "posterior.csv of casim calibrate or a name,value CSV")
-    validate_parser.add_argument("--seeds-per-draw", type=int, metavar="S",
-                                 help="runs sharing one posterior draw and one set of dispositions (default: 1)")
-    validate_parser.add_argument("--central-dispositions", action="store_true",
-                                 help="every leader at his central disposition instead of a draw from its range")
-    validate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/validation/)")
+    validate_parser.add_argument("--replicates", type=_replicates, metavar="N",
+                                 help="runs of each scenario (default: 1000)")
+    validate_parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
+    validate_parser.add_argument("--patterns", type=_path, metavar="FILE",
+                                 help="patterns file (default: experiments/patterns.toml)")
+    _posterior_options(validate_parser, 1)
+    validate_parser.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/validation/)")
     calibrate_parser = commands.add_parser("calibrate", help="ABC calibration of the parameters against the patterns")
     calibrate_parser.add_argument("calibration", help="calibration file, e.g. experiments/calibration.toml")
-    calibrate_parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    calibrate_parser.add_argument("--workers", type=_workers, metavar="N",
+                                  help="worker processes (default: one per core)")
     calibrate_parser.add_argument("--scheduler", metavar="ADDRESS", help="run on Dask ('local' or an address)")
-    calibrate_parser.add_argument("--out", metavar="DIR", help="output folder (default: results/<calibration name>/)")
-    calibrate_parser.add_argument("--posterior-out", metavar="FILE",
+    calibrate_parser.add_argument("--out", type=_path, metavar="DIR",
+                                  help="output folder (default: results/<calibration name>/)")
+    calibrate_parser.add_argument("--posterior-out", type=_path, metavar="FILE",
                                   help="where else to write the posterior (default: sim/data/posterior.csv when the "
                                        "calibration file says ship = true)")
     calibrate_parser.add_argument("--check-coverage", action="store_true",
@@ -287,11 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser = commands.add_parser("report", help="a self-contained HTML report of a results folder")
     report_parser.add_argument("folder", metavar="DIR", help="a folder written by run, compare, batch, analyze, "
                                "validate or calibrate")
-    report_parser.add_argument("--out", metavar="FILE", help="HTML file to write (default: DIR/report.html)")
+    report_parser.add_argument("--out", type=_path, metavar="FILE", help="HTML file to write (default: DIR/report.html)")
     report_parser.set_defaults(handler=command_report)
     app_parser = commands.add_parser("app", help="the interactive explorer in the browser (Mesa SolaraViz)")
     app_parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
-    app_parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    app_parser.add_argument("--port", type=_whole_number(0, 65535), default=8765, help="port (default: 8765)")
     app_parser.add_argument("--open", action="store_true", help="open it in the default browser")
     app_parser.set_defaults(handler=command_app)
     validate_parser.set_defaults(handler=command_validate)
@@ -304,7 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad option already reported as one line
+        return stop.code
     if args.command == "compare" and len(args.scenarios) < 2:
         print("casim: error: compare needs at least two scenarios (A and B)", file=sys.stderr)
         return 2

@@ -14,10 +14,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
-from sim.inputs import InputError, Strict, read_input
+from sim.inputs import MAX_REPLICATES, MAX_SEED, FiniteFloat, InputError, SafeName, Strict, read_input
 from sim.outcomes import VariableRef
 from sim.parameters import parameter_specs
-from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
+from sim.scenario import SCENARIO_DIR, Scenario, find_scenario, load_scenario
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
 # Columns of every run row, before the parameters and outcomes.
@@ -91,9 +91,9 @@ class Discovery(Strict):
     """
 
     outcome: str
-    below: float | None = None
-    above: float | None = None
-    threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    below: FiniteFloat | None = None
+    above: FiniteFloat | None = None
+    threshold: FiniteFloat = Field(default=0.8, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _one_side(self) -> Discovery:
@@ -134,17 +134,17 @@ def _check_ranges(values: dict[str, list[float]]) -> dict[str, list[float]]:
 
 
 # Parameter ranges by name, as experiments and calibrations give them.
-ParameterRanges = Annotated[dict[str, list[float]], BeforeValidator(_float_ranges), AfterValidator(_check_ranges)]
+ParameterRanges = Annotated[dict[str, list[FiniteFloat]], BeforeValidator(_float_ranges), AfterValidator(_check_ranges)]
 
 
 class Experiment(Strict):
     """A validated experiment."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: SafeName
     description: str = ""
     scenarios: list[str] = Field(min_length=1)
-    replicates: int = Field(default=1, ge=1, le=100_000)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    replicates: int = Field(default=1, ge=1, le=MAX_REPLICATES)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     chunk_runs: int = Field(default=1000, ge=1, le=100_000)
     design: Design = Field(default_factory=Design)
     parameters: ParameterRanges = Field(default_factory=dict)
@@ -196,15 +196,9 @@ def resolve_experiment(reference: str | Path) -> Path:
 
 def scenario_paths(path: Path, experiment: Experiment) -> list[Path]:
     """The experiment's scenario files: next to the experiment file, else shipped ones by name."""
-    found = []
-    for reference in experiment.scenarios:
-        beside = path.parent / reference
-        shipped = SCENARIO_DIR / f"{reference.removesuffix('.toml')}.toml"
-        if beside.is_file():
-            found.append(beside)
-        elif "/" not in reference and shipped.is_file():
-            found.append(shipped)
-        else:
+    found = [find_scenario(reference, path) for reference in experiment.scenarios]
+    for reference, scenario in zip(experiment.scenarios, found):
+        if not scenario.is_file():
             names = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
             raise ExperimentError(f"{path}: scenarios: no scenario {reference!r} next to the experiment file "
                                   f"or among the shipped ones ({names})")
@@ -213,11 +207,9 @@ def scenario_paths(path: Path, experiment: Experiment) -> list[Path]:
 
 def patterns_path(path: Path, experiment: Experiment) -> Path:
     """The experiment's patterns file: next to the experiment file, else a shipped one by name."""
-    from sim.patterns import PATTERNS_FILE
+    from sim.patterns import find_patterns
 
-    beside = path.parent / experiment.patterns
-    shipped = PATTERNS_FILE.parent / f"{experiment.patterns.removesuffix('.toml')}.toml"
-    return beside if beside.is_file() or "/" in experiment.patterns else shipped
+    return find_patterns(experiment.patterns, path, ExperimentError)
 
 
 def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
@@ -236,13 +228,14 @@ def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
     names = [scenario.name for scenario in scenarios]
     if len(set(names)) != len(names):
         raise ExperimentError(f"{path}: scenarios: scenario names must differ; got {', '.join(names)}")
-    last_year = None
     if experiment.patterns is not None:
-        last_year = load_patterns(patterns_path(path, experiment)).last_year
-    for scenario in scenarios:
-        if last_year is not None and scenario.end_year < last_year:
-            raise ExperimentError(f"{path}: patterns: they look at years up to {last_year}; scenario "
-                                  f"{scenario.name} ends in {scenario.end_year}")
+        patterns = load_patterns(patterns_path(path, experiment))
+        for scenario in scenarios:
+            if scenario.start_year > patterns.first_year or scenario.end_year < patterns.last_year:
+                raise ExperimentError(f"{path}: patterns: they look at years {patterns.first_year}-"
+                                      f"{patterns.last_year}; scenario {scenario.name} writes "
+                                      f"{scenario.start_year}-{scenario.end_year}; allowed: scenarios that write "
+                                      "every year the patterns look at")
     for name, summary in experiment.outcomes.items():
         for scenario in scenarios:
             first, last = summary.window

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-import uuid
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.geography import DYADS, STATES, read_table
+from sim.output import atomic_path
 
 # Okabe & Ito (2008) colour-blind-safe palette; yellow is left out (too pale on white).
 _OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -327,16 +327,11 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
         The PNG path.
     """
     png = Path(path).with_suffix(".png")
-    png.parent.mkdir(parents=True, exist_ok=True)
     try:
         with matplotlib.rc_context({"svg.hashsalt": "casim"}):  # reproducible SVG ids
             for target, options in ((png, {"dpi": 150}), (png.with_suffix(".svg"), {"metadata": {"Date": None}})):
-                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
-                try:
+                with atomic_path(target) as tmp:
                     fig.savefig(tmp, format=target.suffix[1:], **options)
-                    os.replace(tmp, target)
-                finally:
-                    tmp.unlink(missing_ok=True)
     finally:
         plt.close(fig)
     return png

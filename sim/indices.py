@@ -27,6 +27,11 @@ VARIABLES = {
              "conflict_incidents", "water_energy_coop"),
 }
 
+# Dyad variables that exist for neighbours only, and for basin partners only (NaN elsewhere).
+NEIGHBOUR_VARIABLES = ("border_openness", "border_side_difference", "border_queues", "delimited_share",
+                       "conflict_incidents")
+BASIN_VARIABLES = ("water_energy_coop",)
+
 _I = np.array([i for i, _ in UPPER_PAIRS])
 _J = np.array([j for _, j in UPPER_PAIRS])
 
@@ -108,22 +113,21 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
         country["political"] = np.clip(own_trust * (1.0 - conflict_penalty(own_incidents, params)), 0.0, 1.0)
 
         # Dyads.
-        not_adjacent = ~adjacent[_I, _J]
-        not_partners = ~partners[_I, _J]
         dyad = {
             "trade_flow": _dyads(world.trade_musd),
             "trust": _dyads(mutual_trust),
-            "border_openness": np.where(not_adjacent, np.nan, _dyads(openness)),
+            "border_openness": _dyads(openness),
             # The first state's side less the second's (KGZ-UZB: KGZ's side less UZB's):
             # who keeps a border closed.
-            "border_side_difference": np.where(not_adjacent, np.nan, _dyads(world.border_side - np.swapaxes(
-                world.border_side, 1, 2))),
-            "border_queues": np.where(not_adjacent, np.nan, _dyads(economy.border_queues(world.securitisation,
-                                                                                        world.trust, params))),
-            "delimited_share": np.where(not_adjacent, np.nan, _dyads(world.delimited)),
-            "conflict_incidents": np.where(not_adjacent, np.nan, _dyads(world.incidents)),
-            "water_energy_coop": np.where(not_partners, np.nan, _dyads(world.water_energy_deal)),
+            "border_side_difference": _dyads(world.border_side - np.swapaxes(world.border_side, 1, 2)),
+            "border_queues": _dyads(economy.border_queues(world.securitisation, world.trust, params)),
+            "delimited_share": _dyads(world.delimited),
+            "conflict_incidents": _dyads(world.incidents),
+            "water_energy_coop": _dyads(world.water_energy_deal),
         }
+        for names, exists in ((NEIGHBOUR_VARIABLES, adjacent), (BASIN_VARIABLES, partners)):
+            for name in names:
+                dyad[name] = np.where(exists[_I, _J], dyad[name], np.nan)
 
     for scope in (region, country):
         share = scope["trade_share"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import ENTITIES, Trajectory
-from sim.indices import VARIABLES
+from sim.geography import DYADS, UPPER_PAIRS, load_geography
+from sim.indices import BASIN_VARIABLES, NEIGHBOUR_VARIABLES, VARIABLES
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class VariableRef:
             raise ValueError(f"{text!r}: unknown {scope} {entity!r}; allowed: {', '.join(ENTITIES[scope])}")
         if parts[-1] not in VARIABLES[scope]:
             raise ValueError(f"{text!r}: unknown {scope} variable; allowed: {', '.join(VARIABLES[scope])}")
+        if scope == "dyad":
+            _check_dyad(text, entity, parts[-1])
         return cls(scope, entity, parts[-1])
 
     def __str__(self) -> str:
@@ -48,6 +51,17 @@ class VariableRef:
         """The variable's values over years and replicates (T, R)."""
         values = trajectory.series[self.scope][self.variable]
         return values if self.scope == "region" else values[:, :, ENTITIES[self.scope].index(self.entity)]
+
+
+def _check_dyad(text: str, dyad: str, variable: str) -> None:
+    """Border variables exist for neighbours only, water-energy deals for basin partners only."""
+    geo = load_geography()
+    for names, exists, pairs in ((NEIGHBOUR_VARIABLES, geo.adjacent, "neighbours (a common border)"),
+                                 (BASIN_VARIABLES, geo.basin_partners, "basin partners")):
+        allowed = [name for name, (i, j) in zip(DYADS, UPPER_PAIRS) if exists[i, j]]
+        if variable in names and dyad not in allowed:
+            raise ValueError(f"{text!r}: {variable} exists for {pairs} only and {dyad} are not; "
+                             f"allowed: {', '.join(allowed)}")
 
 
 def window_mean(trajectory: Trajectory, ref: VariableRef, first_year: int, last_year: int) -> np.ndarray:

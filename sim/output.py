@@ -1,23 +1,48 @@
-"""Writing results: atomic files, summaries and the manifest that says how a run was made."""
+"""Writing results: output folders held by one command, atomic files, summaries and the
+manifest that says how a run was made."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import platform
+import secrets
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from sim.inputs import InputError, read_text
+
 PACKAGES = ("casim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "tqdm", "SALib", "dask", "distributed")
+
+
+# Held (flock) by the command writing a folder; it names that command's process.
+LOCK_FILE = ".casim.lock"
+# Longest file or folder name (bytes) on the usual file systems.
+NAME_MAX = 255
+
+
+def _new_temporary(path: Path) -> Path:
+    """A new empty hidden file ``.NAME.RANDOM.tmp`` beside ``path``.
+
+    Created with mode 0666 less the umask, as any new file (not mkstemp's 0600), so the
+    file renamed onto ``path`` can be read by whom the umask allows.
+    """
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return temporary
+        except FileExistsError:
+            continue
 
 
 @contextmanager
@@ -25,14 +50,88 @@ def atomic_path(path: Path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
+    temporary = _new_temporary(path)
     try:
-        yield Path(temporary)
+        yield temporary
         os.replace(temporary, path)
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove the hidden temporaries (``.NAME.RANDOM.tmp``) a killed command left in ``folder``
+    and its subfolders, except in subfolders another command holds (their own lock file)."""
+    for path in folder.iterdir():
+        if path.is_dir() and not (path / LOCK_FILE).exists():
+            remove_stale_temporaries(path)
+        elif path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def check_output(path: Path, option: str, folder: bool = True) -> None:
+    """Refuse an output ``path`` that cannot be written, before any work starts.
+
+    Args:
+        path: the folder (or, with ``folder=False``, the file) to write.
+        option: how the user gave it (``--out``), named in the message.
+
+    Raises:
+        InputError: one line: a name too long, a file where a folder is needed (or the
+            reverse), or a place this process cannot write.
+    """
+    where = f"{option} {path}"
+    for part in path.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise InputError(f"{where}: a name in it is {len(os.fsencode(part))} bytes long; allowed: at most "
+                             f"{NAME_MAX} bytes per name")
+    if path.exists() and not (path.is_dir() if folder else path.is_file()):
+        kind, allowed = ("a folder", "a folder") if folder else ("a regular file", "the name of a regular file")
+        raise InputError(f"{where}: exists and is not {kind}; allowed: {allowed}")
+    start = path if folder else path.parent
+    existing = next(p for p in (start, *start.parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(f"{where}: {existing} is a file, not a folder; allowed: a path through folders")
+    try:
+        _new_temporary(existing / "casim-probe").unlink()
+    except OSError as exc:
+        raise InputError(f"{where}: cannot write in {existing} ({exc.strerror}); allowed: a folder this user can "
+                         "write to") from None
+
+
+@contextmanager
+def output_folder(out: Path, option: str = "--out", kind: str | None = None):
+    """Hold the output folder ``out`` for one command.
+
+    Checks it (:func:`check_output`), creates it, takes its lock for the whole command and
+    removes the temporaries a killed command left. With ``kind``, a manifest saying
+    ``"status": "incomplete"`` is written first; the command's final manifest replaces it,
+    so a folder whose command did not finish says so.
+
+    Raises:
+        InputError: one line if the folder cannot be written or another command holds it.
+    """
+    check_output(out, option)
+    with ExitStack() as stack:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            lock = stack.enter_context(open(out / LOCK_FILE, "a+", encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(f"{option} {out}: cannot write there ({exc.strerror}); allowed: a folder this user can "
+                             "write to") from None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "?"
+            raise InputError(f"{option} {out}: another casim command (process {holder}) is writing this folder; "
+                             "wait for it to finish or choose another --out") from None
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        remove_stale_temporaries(out)
+        if kind is not None:
+            write_json(manifest(kind=kind, status="incomplete"), out / "manifest.json")
+        yield out
 
 
 def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
@@ -56,7 +155,15 @@ def write_json(data: dict, path: Path) -> Path:
 
 
 def read_json(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A JSON object written by casim (a manifest, a provenance record); a missing or damaged
+    file raises :class:`InputError` as one line."""
+    try:
+        data = json.loads(read_text(Path(path), "JSON"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc}); allowed: the file as casim wrote it") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a JSON object; allowed: the file as casim wrote it")
+    return data
 
 
 def scenario_record(reference: str | Path, scenario) -> dict:

@@ -27,18 +27,22 @@ References:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from sim.drivers import FIRST_YEAR
 from sim.engine import Trajectory
-from sim.inputs import InputError, Strict, read_input
+from sim.inputs import FiniteFloat, InputError, Strict, read_input
 from sim.outcomes import VariableRef
+from sim.scenario import LAST_YEAR, find_scenario
 
 PATTERNS_FILE = Path(__file__).resolve().parent.parent / "experiments" / "patterns.toml"
 Factor = Literal["water", "territory", "economy", "leaders_trust", "institutions", "integration"]
+# A year the model can simulate.
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 class PatternError(InputError):
@@ -53,13 +57,13 @@ class Pattern(Strict):
     statement: str = Field(min_length=1)
     variable: str
     kind: Literal["below", "above", "rises", "falls", "peak"]
-    window: list[int] = Field(min_length=2, max_length=2)
-    reference: list[int] | None = Field(default=None, min_length=2, max_length=2)
-    span: list[int] | None = Field(default=None, min_length=2, max_length=2)
-    value: float | None = None
+    window: list[Year] = Field(min_length=2, max_length=2)
+    reference: list[Year] | None = Field(default=None, min_length=2, max_length=2)
+    span: list[Year] | None = Field(default=None, min_length=2, max_length=2)
+    value: FiniteFloat | None = None
     every_year: bool = False
-    tolerance: float = Field(default=0.0, ge=0.0)
-    scale: float | None = Field(default=None, gt=0.0)
+    tolerance: FiniteFloat = Field(default=0.0, ge=0.0)
+    scale: FiniteFloat | None = Field(default=None, gt=0.0)
     tags: list[str] = Field(default_factory=list)
     source: str = Field(min_length=1)
 
@@ -179,6 +183,10 @@ class PatternSet(Strict):
         return pattern.last_year <= self.calibration_cutoff
 
     @property
+    def first_year(self) -> int:
+        return min(p.first_year for p in self.patterns)
+
+    @property
     def last_year(self) -> int:
         return max(p.last_year for p in self.patterns)
 
@@ -188,9 +196,32 @@ class PatternSet(Strict):
 
 
 def load_patterns(path: str | Path = PATTERNS_FILE) -> PatternSet:
-    """Load and validate a patterns file (default: ``experiments/patterns.toml``)."""
+    """Load and validate a patterns file (default: ``experiments/patterns.toml``).
+
+    Its ``counterfactual`` is a scenario next to the file, else a shipped one by name.
+    """
     path = Path(path)
-    return read_input(path, "patterns", PatternSet, PatternError)
+    patterns = read_input(path, "patterns", PatternSet, PatternError)
+    if patterns.counterfactual is not None and not find_scenario(patterns.counterfactual, path).is_file():
+        raise PatternError(f"{path}: counterfactual: no scenario {patterns.counterfactual!r} next to this file "
+                           "or among the shipped ones")
+    return patterns
+
+
+def find_patterns(reference: str, beside: Path, error: type[InputError] = PatternError) -> Path:
+    """The patterns file an experiment or calibration ``beside`` names: next to it, else a
+    shipped one in ``experiments/`` (``.toml`` added if missing).
+
+    Raises:
+        error: there is no such file, naming ``beside`` and its ``patterns`` field.
+    """
+    candidate = beside.parent / reference
+    shipped = PATTERNS_FILE.parent / f"{reference.removesuffix('.toml')}.toml"
+    found = candidate if candidate.is_file() or "/" in reference else shipped
+    if not found.is_file():
+        raise error(f"{beside}: patterns: no patterns file {reference!r} next to this file or among the shipped "
+                    f"ones in {PATTERNS_FILE.parent}")
+    return found
 
 
 def check_all(patterns: PatternSet, trajectory: Trajectory) -> np.ndarray:

@@ -20,7 +20,6 @@ are drawn from its own seed, as ``CentralAsia(rng=seed)`` draws them.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -30,15 +29,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gaussian_kde
 
+from sim.inputs import InputError, read_csv, validated
+from sim.output import read_json
 from sim.parameters import parameter_specs
 from sim.randomness import replicate_seeds
+from sim.scenario import ParameterValues
 
 POSTERIOR_FILE = Path(str(resources.files("sim.data").joinpath("posterior.csv")))
 _DRAW_TAG = 0xD7A  # keeps the choice of draws apart from other uses of the run seed
 NO_DRAW = -1  # the ``draw`` of a run whose parameters are not a posterior draw
 
 
-class PosteriorError(ValueError):
+class PosteriorError(InputError):
     """A posterior or parameter file that cannot be used, as one line."""
 
 
@@ -86,14 +88,16 @@ class Posterior:
 def read_posterior(path: str | Path) -> Posterior:
     """A posterior CSV (``draw``, ``weight`` and parameter columns) and the JSON beside it."""
     path = Path(path)
+    table = read_csv(path, "posterior", ("draw", "weight"), PosteriorError)
     try:
-        table = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise PosteriorError(f"{path}: cannot be read as a posterior CSV ({error.__class__.__name__})") from None
+        table = table.replace("", np.nan).astype(float)
+    except ValueError:
+        raise PosteriorError(f"{path}: every cell must be a number") from None
+    table["draw"] = table["draw"].astype("int64")
     specs = parameter_specs()
     names = [c for c in table.columns if c not in ("draw", "weight", "distance")]
     unknown = [name for name in names if name not in specs]
-    if "weight" not in table or "draw" not in table or unknown or not names:
+    if unknown or not names:
         raise PosteriorError(f"{path}: a posterior needs columns draw, weight and parameters of "
                              f"sim/data/parameters.csv{'; unknown: ' + ', '.join(unknown) if unknown else ''}")
     values = table[names].to_numpy(dtype=float)
@@ -104,7 +108,7 @@ def read_posterior(path: str | Path) -> Posterior:
     if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
         raise PosteriorError(f"{path}: weight must be finite, non-negative and not all zero")
     beside = path.with_suffix(".json")
-    record = json.loads(beside.read_text(encoding="utf-8")) if beside.is_file() else {}
+    record = read_json(beside) if beside.is_file() else {}
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Posterior(table.set_index("draw"), names, record, path, digest)
 
@@ -200,35 +204,17 @@ def parameter_source(choice: str | None = None) -> ParameterSource:
         return ParameterSource("posterior", posterior, label=f"posterior ({len(posterior.draws)} draws)")
     path = Path(choice)
     if not path.is_file():
-        raise PosteriorError(f"--parameters: {choice!r} is neither posterior, point nor a file")
-    try:
-        header = pd.read_csv(path, nrows=0).columns
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise PosteriorError(f"{path}: cannot be read as CSV ({error.__class__.__name__})") from None
-    if "weight" in header:
+        raise PosteriorError(f"--parameters: {choice!r} is not a file; allowed: posterior, point or the path of a "
+                             "posterior or name,value CSV")
+    if "weight" in read_csv(path, "parameter", (), PosteriorError).columns:
         return ParameterSource("posterior", read_posterior(path), label=f"posterior {path.name}")
     return ParameterSource("set", values=read_parameter_set(path), label=f"parameter set {path.name}")
 
 
 def read_parameter_set(path: Path) -> dict[str, float]:
     """A ``name,value`` CSV of parameters (other columns are ignored), validated."""
-    table = pd.read_csv(path)
-    if not {"name", "value"} <= set(table.columns):
-        raise PosteriorError(f"{path}: a parameter set needs columns name and value")
-    specs = parameter_specs()
-    values = {}
-    for row in table.itertuples(index=False):
-        spec = specs.get(row.name)
-        try:
-            value = float(row.value)
-        except (TypeError, ValueError):
-            value = float("nan")
-        if spec is None:
-            raise PosteriorError(f"{path}: unknown parameter {row.name!r}; see sim/data/parameters.csv")
-        if not np.isfinite(value) or not spec.min <= value <= spec.max:
-            raise PosteriorError(f"{path}: {row.name} = {row.value!r}; allowed: a number in [{spec.min}, {spec.max}]")
-        values[row.name] = value
-    return values
+    table = read_csv(path, "parameter", ("name", "value"), PosteriorError)
+    return validated(path, ParameterValues, dict(zip(table["name"], table["value"])), PosteriorError, strict=False)
 
 
 @dataclass(frozen=True)

@@ -125,23 +125,45 @@ def _load(folder: Path) -> tuple[Path, dict, Path | None]:
     if not path.is_file():
         raise InputError(f"{folder}: no manifest.json; give a folder written by casim run, compare, batch, analyze, "
                          "validate or calibrate")
-    try:
-        record = read_json(path)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON: {exc}") from None
-    kind = record.get("kind") if isinstance(record, dict) else None
+    record = read_json(path)
+    kind = record.get("kind")
     if kind not in KINDS:
         raise InputError(f"{path}: unknown kind {kind!r}; a report is made for the folders of casim run, compare, "
                          "batch, analyze, validate and calibrate")
     if kind == "batch":
         analysis = folder / "analysis"
-        return folder, record, analysis if (analysis / "manifest.json").is_file() else None
+        finished = (analysis / "manifest.json").is_file() and unfinished(analysis) is None
+        return folder, record, analysis if finished else None
     if kind == "analysis":  # describe the batch it analysed: its parent folder, else the recorded path
         for batch in (folder.parent, Path(str(record.get("batch", "")))):
             if (batch / "manifest.json").is_file() and read_json(batch / "manifest.json").get("kind") == "batch":
                 return batch, read_json(batch / "manifest.json"), folder
-        raise InputError(f"{folder}: the batch it analyses ({record.get('batch')}) is gone; report the batch folder")
+        raise InputError(f"{folder}: the batch it analyses ({record.get('batch')}) is gone; give the batch folder "
+                         "instead")
     return folder, record, None
+
+
+def unfinished(folder: Path) -> str | None:
+    """One line saying that the command that wrote ``folder`` did not finish, or None.
+
+    Commands write a manifest saying ``"status": "incomplete"`` first and replace it at the
+    end (a batch's says ``running`` in older folders; a manifest without a status is whole).
+    """
+    record = read_json(Path(folder) / "manifest.json")
+    status = record.get("status", "complete")
+    if status == "complete":
+        return None
+    return (f"{folder}: the casim {record.get('kind')} command that wrote this folder did not finish (manifest status: "
+            f"{status}); rerun it with the same output folder to complete it")
+
+
+def _unfinished_page(folder: Path, note: str) -> tuple[str, list[str]]:
+    """Title and body of the report of a folder whose command did not finish: the note and the manifest."""
+    record = read_json(folder / "manifest.json")
+    title = f"casim {record.get('kind')}: incomplete"
+    full = esc(json.dumps(record, indent=2, default=str), quote=False)
+    return title, [f"<h1>{esc(title)}</h1><p class=\"note\">Report of <code>{esc(str(folder.resolve()))}</code>.</p>",
+                   f'<p class="warn">{esc(note)}</p>', f"<h2>What was run</h2><pre>{full}</pre>"]
 
 
 def _title(record: dict) -> str:
@@ -480,6 +502,15 @@ NUMBERS = {"run": _numbers_run, "compare": _numbers_compare, "batch": _numbers_b
 # ------------------------------------------------------------------ validation status
 
 
+def _finished_validation() -> dict:
+    """The manifest of the plain ``casim validate`` run, if there is a finished, readable one."""
+    try:
+        recorded = read_json(VALIDATION_DIR / "manifest.json")
+    except InputError:  # none, or damaged: another folder's problem, not this report's
+        return {}
+    return recorded if recorded.get("status", "complete") == "complete" else {}
+
+
 def section_validation(record: dict) -> str:
     """The validation status of the model version behind the folder, and a commit check."""
     commit, current = record.get("git_commit"), git_commit()
@@ -510,8 +541,7 @@ def section_validation(record: dict) -> str:
     if record["kind"] == "calibrate":
         same = all(calibration.get(key) == record.get(key) for key in ("calibration_sha256", "created", "draws"))
         parts.append(f"<p>{'This is' if same else 'This is not'} the posterior the checkout ships.</p>")
-    validation = VALIDATION_DIR / "manifest.json"
-    recorded = read_json(validation) if validation.is_file() else {}
+    recorded = _finished_validation()
     if commit and recorded.get("kind") == "validate" and recorded.get("git_commit") == commit:
         parts.append(f'<p class="ok">Validation run of the same commit ({esc(str(VALIDATION_DIR.resolve()))}, '
                      f"{esc(recorded.get('created', ''))}):</p>" + _bullets(headline(recorded).splitlines()))
@@ -528,6 +558,14 @@ def section_validation(record: dict) -> str:
 # ------------------------------------------------------------------ the page
 
 
+def _sections(folder: Path, base: Path, record: dict, analysis: Path | None) -> list[str]:
+    analysis_record = read_json(analysis / "manifest.json") if analysis else None
+    return [f"<h1>{esc(_title(record))}</h1><p class=\"note\">Report of <code>{esc(str(folder.resolve()))}</code>.</p>",
+            section_run(record, analysis_record), section_figures(base, record, analysis),
+            "<h2>Headline numbers</h2>" + NUMBERS[record["kind"]](base, record, analysis),
+            section_validation(record)]
+
+
 def render(folder: Path) -> str:
     """The report of ``folder`` as one HTML page.
 
@@ -536,12 +574,14 @@ def render(folder: Path) -> str:
     """
     folder = Path(folder)
     base, record, analysis = _load(folder)
-    analysis_record = read_json(analysis / "manifest.json") if analysis else None
-    title = _title(record)
-    body = [f"<h1>{esc(title)}</h1><p class=\"note\">Report of <code>{esc(str(folder.resolve()))}</code>.</p>",
-            section_run(record, analysis_record), section_figures(base, record, analysis),
-            "<h2>Headline numbers</h2>" + NUMBERS[record["kind"]](base, record, analysis),
-            section_validation(record)]
+    if (note := unfinished(folder)) is not None:
+        title, body = _unfinished_page(folder, note)
+    else:
+        try:
+            title, body = _title(record), _sections(folder, base, record, analysis)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{base / 'manifest.json'}: missing or damaged ({type(exc).__name__}: {exc}); allowed: "
+                             "the manifest as casim wrote it") from None
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
             f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>\n")
 

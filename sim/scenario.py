@@ -12,15 +12,25 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from sim import leaders
 from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
 from sim.geography import STATES
-from sim.inputs import InputError, Strict, read_toml, validation_line
+from sim.inputs import (
+    MAX_REPLICATES,
+    MAX_SEED,
+    FiniteFloat,
+    InputError,
+    SafeName,
+    Strict,
+    read_text,
+    read_toml,
+    validation_line,
+)
 from sim.parameters import parameter_specs
 
 LAST_YEAR = 2100
@@ -31,6 +41,29 @@ StateCode = Literal["KAZ", "KGZ", "TJK", "TKM", "UZB"]
 
 class ScenarioError(InputError):
     """A scenario problem, as one line: ``file: field: what is wrong and what is allowed``."""
+
+
+def _float_values(values):
+    """TOML integers are fine where a float is expected in ``{name: value}``."""
+    if isinstance(values, dict):
+        return {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+    return values
+
+
+def _check_parameters(values: dict[str, float]) -> dict[str, float]:
+    """Parameter values ``{name: value}``: known names, inside the documented range."""
+    specs = parameter_specs()
+    for name, value in values.items():
+        if name not in specs:
+            raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
+        spec = specs[name]
+        if not spec.min <= value <= spec.max:
+            raise ValueError(f"{name} = {value} is outside its range [{spec.min}, {spec.max}] ({spec.unit})")
+    return values
+
+
+# Parameter values by name, as scenarios and parameter files give them.
+ParameterValues = Annotated[dict[str, FiniteFloat], BeforeValidator(_float_values), AfterValidator(_check_parameters)]
 
 
 class LeaderChange(Strict):
@@ -46,8 +79,8 @@ class LeaderChange(Strict):
     year: int
     country: StateCode
     leader: str | None = None
-    disposition: float | None = Field(default=None, ge=0.0, le=1.0)
-    disposition_range: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    disposition: FiniteFloat | None = Field(default=None, ge=0.0, le=1.0)
+    disposition_range: list[FiniteFloat] | None = Field(default=None, min_length=2, max_length=2)
     note: str = ""
 
     @field_validator("disposition_range", mode="before")
@@ -100,20 +133,20 @@ class Intervention(Strict):
 
     year: int
     target: str
-    set: float | None = None
-    scale: float | None = Field(default=None, ge=0.0)
-    ramp: float | None = None
+    set: FiniteFloat | None = None
+    scale: FiniteFloat | None = Field(default=None, ge=0.0)
+    ramp: FiniteFloat | None = None
     end_year: int | None = None
     note: str = ""
 
     @field_validator("target")
     @classmethod
     def _known_target(cls, target: str) -> str:
-        name, _, entity = target.partition(".")
+        name, dot, entity = target.partition(".")
         if name not in DRIVER_SPECS:
             raise ValueError(f"unknown driver {name!r}; allowed: {', '.join(DRIVER_SPECS)}")
         entities = DRIVER_SPECS[name].entities
-        if entity and entity not in entities:
+        if dot and entity not in entities:
             raise ValueError(f"unknown entity {entity!r} for {name}; allowed: {', '.join(entities)}")
         return target
 
@@ -132,11 +165,11 @@ class Intervention(Strict):
 class IndexWeights(Strict):
     """Weights of the Regional Integration Index dimensions (ADB ARCII-style)."""
 
-    institutional: float = Field(default=1.0, ge=0.0)
-    trade: float = Field(default=1.0, ge=0.0)
-    mobility: float = Field(default=1.0, ge=0.0)
-    water_energy: float = Field(default=1.0, ge=0.0)
-    political: float = Field(default=1.0, ge=0.0)
+    institutional: FiniteFloat = Field(default=1.0, ge=0.0)
+    trade: FiniteFloat = Field(default=1.0, ge=0.0)
+    mobility: FiniteFloat = Field(default=1.0, ge=0.0)
+    water_energy: FiniteFloat = Field(default=1.0, ge=0.0)
+    political: FiniteFloat = Field(default=1.0, ge=0.0)
 
     @model_validator(mode="after")
     def _some_weight(self) -> IndexWeights:
@@ -148,38 +181,18 @@ class IndexWeights(Strict):
 class Scenario(Strict):
     """A validated scenario (after ``extends`` has been resolved)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: SafeName
     description: str = ""
     extends: str | None = None
     start_year: int = Field(default=FIRST_YEAR, ge=FIRST_YEAR, le=LAST_YEAR)
     end_year: int = Field(default=2050, ge=FIRST_YEAR, le=LAST_YEAR)
-    replicates: int = Field(default=20, ge=1, le=100_000)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1)
-    parameters: dict[str, float] = Field(default_factory=dict)
-    drivers: dict[str, dict[str, float]] = Field(default_factory=dict)
+    replicates: int = Field(default=20, ge=1, le=MAX_REPLICATES)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    parameters: ParameterValues = Field(default_factory=dict)
+    drivers: dict[str, dict[str, FiniteFloat]] = Field(default_factory=dict)
     leader_changes: list[LeaderChange] = Field(default_factory=list)
     interventions: list[Intervention] = Field(default_factory=list)
     index_weights: IndexWeights = Field(default_factory=IndexWeights)
-
-    @field_validator("parameters", mode="before")
-    @classmethod
-    def _numbers(cls, values):
-        # TOML integers are fine where a float is expected.
-        if isinstance(values, dict):
-            return {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
-        return values
-
-    @field_validator("parameters")
-    @classmethod
-    def _known_parameters(cls, values: dict[str, float]) -> dict[str, float]:
-        specs = parameter_specs()
-        for name, value in values.items():
-            if name not in specs:
-                raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
-            spec = specs[name]
-            if not spec.min <= value <= spec.max:
-                raise ValueError(f"{name} = {value} is outside its range [{spec.min}, {spec.max}] ({spec.unit})")
-        return values
 
     @field_validator("drivers")
     @classmethod
@@ -235,11 +248,11 @@ class Scenario(Strict):
             if isinstance(event, LeaderChange):
                 paths.hand_over(event.year, event.country, event.spec())
             else:
-                _apply_intervention(paths, event)
+                _apply_intervention(paths, event, self.interventions.index(event))
         return paths
 
 
-def _apply_intervention(paths: DriverPaths, event: Intervention) -> None:
+def _apply_intervention(paths: DriverPaths, event: Intervention, index: int) -> None:
     name, _, entity = event.target.partition(".")
     spec = DRIVER_SPECS[name]
     columns = [spec.entities.index(entity)] if entity else list(range(len(spec.entities)))
@@ -257,19 +270,20 @@ def _apply_intervention(paths: DriverPaths, event: Intervention) -> None:
             path[last + 1 :, col] = event.ramp
     outside = (path[:, columns] < spec.min) | (path[:, columns] > spec.max)
     if outside.any():
-        raise ValueError(
-            f"intervention on {event.target} in {event.year} takes it outside [{spec.min}, {spec.max}] ({spec.unit})"
-        )
+        operation = next(op for op in ("set", "scale", "ramp") if getattr(event, op) is not None)
+        raise ValueError(f"interventions[{index}].{operation} = {getattr(event, operation)} (from {event.year}) takes "
+                         f"{event.target} outside its range; allowed: [{spec.min}, {spec.max}] ({spec.unit})")
 
 
 # ---------------------------------------------------------------- loading with extends
 
 
-def _resolve_parent(reference: str, child: Path) -> Path:
-    """A parent next to the child file, else a shipped scenario of that name."""
-    candidate = child.parent / reference
+def find_scenario(reference: str, beside: Path) -> Path:
+    """A scenario file next to the file ``beside`` (``.toml`` added if missing), else a shipped
+    scenario of that name; the path next to ``beside`` if neither exists."""
+    candidate = beside.parent / reference
     if candidate.suffix != ".toml":
-        candidate = candidate.with_suffix(".toml")
+        candidate = Path(f"{candidate}.toml")
     shipped = SCENARIO_DIR / candidate.name
     return shipped if not candidate.is_file() and shipped.is_file() else candidate
 
@@ -318,11 +332,12 @@ def _load_raw(path: Path, seen: tuple[Path, ...]) -> dict:
     parent_ref = raw.get("extends")
     if parent_ref is None:
         return raw
-    parent = _resolve_parent(parent_ref, path).resolve()
+    parent = find_scenario(parent_ref, path).resolve()
     if parent in seen:
         raise ScenarioError(f"{path}: extends: {parent_ref!r} makes a cycle; a scenario cannot extend itself")
     if not parent.is_file():
-        raise ScenarioError(f"{path}: extends: no scenario file {parent_ref!r} next to this file")
+        raise ScenarioError(f"{path}: extends: no scenario file {parent_ref!r} next to this file; allowed: a file "
+                            "next to it or the name of a shipped scenario")
     parent_raw = _load_raw(parent, (*seen, parent))
     parent_raw = _within_run(parent_raw, raw.get("end_year") if isinstance(raw.get("end_year"), int) else None)
     return _merge(parent_raw, raw)
@@ -356,7 +371,7 @@ def load_scenario(reference: str | Path, **overrides) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(validation_line(path, exc, Scenario)) from None
     except ValueError as exc:
-        raise ScenarioError(f"{path}: interventions: {exc}") from None
+        raise ScenarioError(f"{path}: {exc}") from None
     return scenario
 
 
@@ -365,8 +380,8 @@ def scenario_sources(reference: str | Path) -> dict[str, str]:
     path = resolve_path(reference).resolve()
     sources = {}
     while True:
-        sources[str(path)] = path.read_text(encoding="utf-8")
+        sources[str(path)] = read_text(path, "scenario", ScenarioError)
         parent = tomllib.loads(sources[str(path)]).get("extends")
         if parent is None:
             return sources
-        path = _resolve_parent(parent, path).resolve()
+        path = find_scenario(parent, path).resolve()

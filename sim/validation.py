@@ -20,8 +20,8 @@ import pandas as pd
 
 from sim.engine import simulate_plan, to_frame
 from sim.patterns import PATTERNS_FILE, PatternSet, check_all, load_patterns, score_table
-from sim.posterior import parameter_source, plan
-from sim.scenario import load_scenario
+from sim.posterior import ParameterSource, parameter_source, plan
+from sim.scenario import Scenario, ScenarioError, find_scenario, load_scenario, resolve_path
 from sim.summaries import UNINFORMATIVE_PASS_RATE
 
 PASS_LEVEL = 0.8
@@ -39,6 +39,33 @@ class ValidationReport:
     frames: dict[str, pd.DataFrame]
 
 
+@dataclass
+class ValidationInputs:
+    """What a validation runs, validated: the patterns, the scenario and its counterfactual
+    (to the patterns' last year), where the parameters come from, and the run count."""
+
+    patterns: PatternSet
+    scenario: Scenario
+    counterfactual: Scenario | None
+    source: ParameterSource
+    replicates: int
+
+    @property
+    def record(self) -> dict:
+        """The provenance of the posterior behind the parameters, ``{}`` if there is none."""
+        return self.source.posterior.record if self.source.posterior is not None else {}
+
+
+def scenario_for_patterns(reference: str | Path, patterns: PatternSet) -> Scenario:
+    """A scenario run to the patterns' last year; it must write every year they look at."""
+    scenario = load_scenario(reference, end_year=patterns.last_year)
+    if scenario.start_year > patterns.first_year:
+        raise ScenarioError(f"{resolve_path(reference)}: start_year {scenario.start_year} is after "
+                            f"{patterns.first_year}, the first year the patterns look at; allowed: up to "
+                            f"{patterns.first_year}")
+    return scenario
+
+
 def sample_labels(patterns: PatternSet, record: dict) -> list[str]:
     """In-sample: the patterns the calibration behind the posterior used (without a
     calibration, those before the cut-off); the others are out-of-sample."""
@@ -50,6 +77,21 @@ def sample_labels(patterns: PatternSet, record: dict) -> list[str]:
 def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
     chosen = table[rows]
     return {"patterns": int(rows.sum()), "reproduced": int((chosen[column] >= PASS_LEVEL).sum())}
+
+
+def load_inputs(scenario: str = "baseline", replicates: int | None = None, patterns_file: str | Path = PATTERNS_FILE,
+                counterfactual: bool = True, parameters: str | None = None) -> ValidationInputs:
+    """Load and validate everything a validation needs (arguments as for :func:`validate`), before it runs.
+
+    Raises:
+        InputError: one line naming the file, the field and what is allowed.
+    """
+    patterns = load_patterns(patterns_file)
+    other = None
+    if counterfactual and patterns.counterfactual:
+        other = scenario_for_patterns(find_scenario(patterns.counterfactual, Path(patterns_file)), patterns)
+    return ValidationInputs(patterns, scenario_for_patterns(scenario, patterns), other, parameter_source(parameters),
+                            replicates or REPLICATES)
 
 
 def validate(scenario: str = "baseline", replicates: int | None = None, seed: int = SEED,
@@ -67,13 +109,12 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
         ``informative`` and ``counterfactual_pass_rate``), a summary of counts by sample, and
         the tidy tables of the runs.
     """
-    patterns = load_patterns(patterns_file)
-    source = parameter_source(parameters)
-    record = source.posterior.record if source.posterior is not None else {}
-    runs = plan(seed, replicates or REPLICATES, seeds_per_draw, source)
-    scenarios = {"scenario": load_scenario(scenario, end_year=patterns.last_year)}
-    if counterfactual and patterns.counterfactual:
-        scenarios["counterfactual"] = load_scenario(patterns.counterfactual, end_year=patterns.last_year)
+    inputs = load_inputs(scenario, replicates, patterns_file, counterfactual, parameters)
+    patterns, record = inputs.patterns, inputs.record
+    runs = plan(seed, inputs.replicates, seeds_per_draw, inputs.source)
+    scenarios = {"scenario": inputs.scenario}
+    if inputs.counterfactual is not None:
+        scenarios["counterfactual"] = inputs.counterfactual
     trajectories = {role: simulate_plan(run, runs, central_dispositions=central_dispositions)
                     for role, run in scenarios.items()}
     table = score_table(patterns, check_all(patterns, trajectories["scenario"]), PASS_LEVEL)
@@ -100,7 +141,7 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
         "out_of_sample": _counts(table, "pass_rate", ~in_sample & informative),
         "out_of_sample_uninformative": _counts(table, "pass_rate", ~in_sample & ~informative),
         "mean_pass_rate": float(table["pass_rate"].mean()),
-        "parameters": source.record() | {"patterns_used": record.get("patterns_used")},
+        "parameters": inputs.source.record() | {"patterns_used": record.get("patterns_used")},
     }
     if "counterfactual" in scenarios:
         table["counterfactual_pass_rate"] = check_all(patterns, trajectories["counterfactual"]).mean(axis=1)
@@ -131,7 +172,7 @@ def write_validation(report: ValidationReport, out: Path, patterns_file: str | P
         plot_pattern_grid(table, patterns, report.table, out / "figures" / "patterns.png",
                           counterfactual=other, counterfactual_scores=other_scores),
     ]
-    written.append(write_json(manifest(kind="validate", **report.summary,
+    written.append(write_json(manifest(kind="validate", status="complete", **report.summary,
                                        patterns_file=str(Path(patterns_file).resolve()),
                                        outputs=[str(p.relative_to(out)) for p in written]), out / "manifest.json"))
     return written

@@ -7,10 +7,26 @@ core of this machine, or on a cluster.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+def die_with_parent() -> None:
+    """Have Linux kill this process when its parent dies, even by ``kill -9`` (elsewhere: nothing).
+
+    Set in the forkserver (:mod:`sim._forkserver`) and in each worker it forks, so neither
+    outlives the casim command that started them; the resource tracker then ends as its last
+    user goes.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @contextmanager
@@ -42,6 +58,6 @@ def worker_pool(workers: int = 1, scheduler: str | None = None, preload: str = "
         # forkserver: workers fork from a clean server that has imported casim once, which is
         # fast and safe with the threads pyarrow starts in this process.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([preload])
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        context.set_forkserver_preload(["sim._forkserver", preload])
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
             yield pool.map

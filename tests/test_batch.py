@@ -286,7 +286,7 @@ def test_a_killed_batch_leaves_whole_partitions_and_resumes(tmp_path):
         for part in folder.glob("part-*.parquet"):
             pq.read_table(part)  # a whole file, never half of one
     assert set(finished) <= set(part_names(out / SERIES_DIR))  # series are written before the run rows
-    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "incomplete"
 
     stale = out / RUNS_DIR / ".part-99999.parquet.killed.tmp"
     stale.write_bytes(b"half a file")

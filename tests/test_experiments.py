@@ -95,7 +95,7 @@ BAD = [
      HEAD + OUTCOME + '[[analysis.discover]]\noutcome = "index_2030"\nbelow = 0.3\nabove = 0.1\n',
      "analysis.discover[0]", ["exactly one of below or above"]),
     ("no scenarios", 'name = "bad"\nscenarios = []\n' + OUTCOME, "scenarios", ["at least 1"]),
-    ("bad name", 'name = "a b"\nscenarios = ["baseline"]\n' + OUTCOME, "name", ["pattern"]),
+    ("bad name", 'name = "a b"\nscenarios = ["baseline"]\n' + OUTCOME, "name", ["cannot name a folder"]),
     ("the same scenario twice", 'name = "bad"\nscenarios = ["baseline", "baseline"]\n' + OUTCOME, "scenarios",
      ["must differ"]),
     ("not TOML", HEAD + "replicates = = 3\n", "not valid TOML", []),

@@ -102,6 +102,15 @@ def test_validation_status_from_a_validation_run_of_the_same_commit(folders, mon
     assert "No validation run for this commit" in page and "casim validate" in page
 
 
+@pytest.mark.parametrize("text", [json.dumps({"kind": "validate", "status": "incomplete", "git_commit": git_commit()}),
+                                  "{damaged"], ids=["unfinished", "damaged"])
+def test_an_unfinished_or_damaged_validation_run_is_not_a_validation_status(folders, tmp_path, monkeypatch, text):
+    (tmp_path / "manifest.json").write_text(text)
+    monkeypatch.setattr(sim.report, "VALIDATION_DIR", tmp_path)
+    page = sim.report.render(folders["run"])
+    assert "No validation run for this commit" in page
+
+
 def test_a_folder_made_by_another_commit_is_flagged(folders, tmp_path, monkeypatch):
     monkeypatch.setattr(sim.report, "VALIDATION_DIR", folders["validate"])  # made by this commit, not by 0123abcd
     copy = shutil.copytree(folders["run"], tmp_path / "old")

@@ -358,7 +358,7 @@ ERRORS = [
      HEAD + '[[interventions]]\nyear = 2000\nend_year = 1999\ntarget = "river_flow"\nset = 0.8\n',
      ["interventions[0]", "before year"]),
     ("missing_name", 'end_year = 2050\n', ["name", "required"]),
-    ("bad_name", 'name = "a b"\n', ["name", "pattern"]),
+    ("bad_name", 'name = "a b"\n', ["name", "cannot name a folder", "allowed"]),
     ("extends_missing_file", HEAD + 'extends = "nowhere.toml"\n', ["extends", "nowhere.toml"]),
     ("invalid_toml", HEAD + 'replicates = \n', ["not valid TOML", "line 3"]),
 ]
