@@ -302,6 +302,26 @@ def command_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_dispositions(args: argparse.Namespace) -> int:
+    from sim.disposition_sweep import flips, sweep
+    from sim.figures_inference import plot_disposition_sweep
+
+    source = parameter_source(args.parameters)
+    with output_folder(*_output(args, RESULTS / "dispositions"), kind="dispositions") as out:
+        started = time.perf_counter()
+        table = sweep(args.replicates or 100, args.levels, args.seed if args.seed is not None else 20240611, source)
+        flipped = flips(table)
+        written = [write_csv(table, out / "sweep.csv"), write_csv(flipped, out / "flips.csv"),
+                   plot_disposition_sweep(table, out / "figures" / "disposition_sweep.png")]
+        write_json(manifest(kind="dispositions", status="complete", parameters=source.record(),
+                            replicates=int(table["runs"].iloc[0]), levels=args.levels,
+                            wall_time_s=round(time.perf_counter() - started, 3),
+                            outputs=[p.relative_to(out).as_posix() for p in written]), out / "manifest.json")
+    print(flipped.to_string(index=False))
+    print(f"\ncasim: wrote {out}/ (sweep.csv, flips.csv, figures/disposition_sweep.png, manifest.json)")
+    return 0
+
+
 def command_report(args: argparse.Namespace) -> int:
     from sim.report import unfinished, write_report
 
@@ -394,6 +414,18 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_parser.add_argument("--check-coverage", action="store_true",
                                   help="simulation-based calibration: calibrate on synthetic data from prior draws "
                                        "and report how often the credible intervals cover the truth")
+    dispositions_parser = commands.add_parser(
+        "dispositions", help="how the headline answers change across each leader's disposition range")
+    dispositions_parser.add_argument("--replicates", type=_replicates, metavar="N",
+                                     help="runs per leader and value (default: 100)")
+    dispositions_parser.add_argument("--levels", type=_whole_number(2, 50), default=5, metavar="K",
+                                     help="values from the low to the high end of each range (default: 5)")
+    dispositions_parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
+    dispositions_parser.add_argument("--parameters", type=_parameters_choice, metavar="posterior|point|FILE",
+                                     help="parameters of the runs (default: the shipped posterior)")
+    dispositions_parser.add_argument("--out", type=_path, metavar="DIR",
+                                     help="output folder (default: results/dispositions/)")
+    dispositions_parser.set_defaults(handler=command_dispositions)
     report_parser = commands.add_parser("report", help="a self-contained HTML report of a results folder")
     report_parser.add_argument("folder", metavar="DIR", help="a folder written by run, compare, batch, analyze, "
                                "validate or calibrate")

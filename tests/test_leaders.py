@@ -52,3 +52,20 @@ def test_runs_draw_dispositions_from_their_keys():
     # Trust's anchor follows the leaders, so different draws give different trust paths.
     assert not np.allclose(own_keys.series["region"]["trust"], central.series["region"]["trust"])
     assert not np.allclose(same_key.series["region"]["trust"], own_keys.series["region"]["trust"])
+
+
+def test_the_disposition_sweep_holds_one_leader_at_a_time(tmp_path):
+    from sim.disposition_sweep import flips, sweep
+    from sim.figures_inference import plot_disposition_sweep
+
+    table = sweep(replicates=3, levels=2, seed=1)
+    leaders_swept = table.groupby(["country", "first_full_year", "leader"]).size()
+    assert len(leaders_swept) == len(leaders.leader_table()) and (leaders_swept == 2).all()
+    for row in table.itertuples():
+        assert row.disposition in (row.low, row.high)
+    assert table[["kgz_uzb_shut", "kgz_uzb_reopens", "opening_raises_index"]].apply(lambda c: c.between(0, 1)).all().all()
+    # Mirziyoyev's disposition is absent from the counterfactual, so the opening has an effect at both ends.
+    mirziyoyev = table[table["leader"] == "Mirziyoyev"]
+    assert (mirziyoyev["opening_effect"] != 0).all()
+    assert set(flips(table)["leader"]) == {row.leader for row in leaders.leader_table().values()}
+    assert plot_disposition_sweep(table, tmp_path / "sweep.png").stat().st_size > 0
