@@ -20,12 +20,14 @@ setup: $(BIN)/casim
 demo: setup
 	$(BIN)/casim run scenarios/baseline.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/no_opening_2016.toml
-	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml
+	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml \
+		--variable integration_index --variable water_shortfall --variable energy_deficit
 	$(BIN)/casim validate
+	$(BIN)/casim dispositions
 	$(BIN)/casim report results/baseline
 	$(BIN)/casim report results/validation
 	@echo
-	@echo "Results are in results/: baseline/, validation/, compare_baseline_vs_no_opening_2016/, compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/"
+	@echo "Results are in results/: baseline/, validation/, dispositions/, compare_baseline_vs_no_opening_2016/, compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/"
 	@echo "Open results/baseline/report.html first (any browser, offline); the explorer: $(BIN)/casim app"
 
 test: setup

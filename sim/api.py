@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.engine import Trajectory, simulate
+from sim.engine import Trajectory, simulate_plan
 from sim.experiment import Summary
 from sim.outcomes import VariableRef, window_mean
 from sim.parameters import parameter_specs
-from sim.randomness import replicate_seeds
+from sim.posterior import parameter_source, plan
 from sim.scenario import Scenario, load_scenario
 
 # One number per run, in the form of an experiment file's [outcomes] table; NaN when the
@@ -38,7 +38,7 @@ SERIES_OUTCOMES: dict[str, str] = {
     "border_openness": "region.border_openness",
 }
 # What :func:`evaluate` accepts besides the model parameters.
-RUN_SETTINGS = ("scenario", "seed", "replicates")
+RUN_SETTINGS = ("scenario", "seed", "replicates", "parameters_from")
 # The (scope, variable) pairs the engine records for these outcomes.
 _RECORDED = frozenset(
     (ref.scope, ref.variable)
@@ -59,20 +59,24 @@ def evaluate(
     scenario: Scenario | str | Path = "baseline",
     seed: int = 0,
     replicates: int = 1,
+    parameters_from: str = "posterior",
     **parameters: float,
 ) -> dict[str, float | np.ndarray]:
     """Run the model once and return its outcomes, averaged over replicates.
 
-    All replicates advance together in one engine run; their seeds come from ``seed`` as in
-    :func:`sim.run`, so ``replicates=1`` gives exactly the Mesa model's trajectory for the
-    seed ``replicate_seeds(seed, 1)[0]``. Calls with the same ``seed`` use the same random
-    numbers (common random numbers), so differences between parameter values are paired.
+    All replicates advance together in one engine run; their seeds, posterior draws and
+    leaders' dispositions come from ``seed`` as in :func:`sim.run`, so ``replicates=1`` gives
+    exactly :func:`sim.run`'s replicate for that seed. Calls with the same ``seed`` use the
+    same random numbers and draws (common random numbers), so differences between parameter
+    values are paired. The parameters given replace the drawn ones.
 
     Args:
         scenario: a :class:`~sim.scenario.Scenario`, a scenario file path, or the name of a
             shipped scenario.
         seed: run seed from which the replicate seeds are derived.
         replicates: number of replicates to average over.
+        parameters_from: where the parameters not given come from: ``posterior`` (a draw per
+            replicate), ``point`` or a CSV file (:func:`sim.posterior.parameter_source`).
         **parameters: model parameter values by name (see ``sim/data/parameters.csv``);
             they override the scenario's.
 
@@ -110,7 +114,8 @@ def evaluate(
         raise ValueError(f"replicates = {replicates}; allowed: 1 or more")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    trajectory = simulate(scenario, replicate_seeds(seed, replicates), parameters, record=_RECORDED)
+    runs = plan(seed, replicates, 1, parameter_source(parameters_from))
+    trajectory = simulate_plan(scenario, runs, parameters, record=_RECORDED)
     return {
         **{name: _summarise(trajectory, summary) for name, summary in SCALAR_OUTCOMES.items()},
         "years": trajectory.years,

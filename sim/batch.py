@@ -44,8 +44,8 @@ from sim.patterns import PatternSet, load_patterns, margins, statistics
 from sim.posterior import ParameterSource, parameter_source
 from sim.posterior import plan as posterior_plan
 from sim.randomness import replicate_seeds
-from sim.workers import die_with_parent
 from sim.scenario import Scenario
+from sim.workers import die_with_parent
 
 RUNS_DIR = "runs"
 SERIES_DIR = "series"

@@ -322,6 +322,16 @@ def command_dispositions(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_headline(args: argparse.Namespace) -> int:
+    from sim.headline import HEADLINE_DIR, README, collect, update_readme
+
+    copied = collect(args.results)
+    update_readme(README, HEADLINE_DIR)
+    print(f"casim: copied {len(copied)} tables from {args.results}/ to {HEADLINE_DIR}/ and rewrote the README's "
+          "headline blocks from them")
+    return 0
+
+
 def command_report(args: argparse.Namespace) -> int:
     from sim.report import unfinished, write_report
 
@@ -426,6 +436,11 @@ def build_parser() -> argparse.ArgumentParser:
     dispositions_parser.add_argument("--out", type=_path, metavar="DIR",
                                      help="output folder (default: results/dispositions/)")
     dispositions_parser.set_defaults(handler=command_dispositions)
+    headline_parser = commands.add_parser(
+        "headline", help="copy the README's tables from results/ to results/headline/ and rewrite the README from them")
+    headline_parser.add_argument("--results", type=_path, default=RESULTS, metavar="DIR",
+                                 help="the results folder (default: results/)")
+    headline_parser.set_defaults(handler=command_headline)
     report_parser = commands.add_parser("report", help="a self-contained HTML report of a results folder")
     report_parser.add_argument("folder", metavar="DIR", help="a folder written by run, compare, batch, analyze, "
                                "validate or calibrate")

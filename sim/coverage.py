@@ -37,8 +37,8 @@ from sim.abc_smc import Result, Sample, Sampler, run_seeds
 from sim.calibration import (
     EngineModel,
     load_calibration,
-    patterns_in_use,
     pattern_statistics,
+    patterns_in_use,
     scenario_for,
 )
 from sim.output import git_commit, manifest, write_csv, write_json

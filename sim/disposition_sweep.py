@@ -62,8 +62,8 @@ def sweep(replicates: int = 100, levels: int = 5, seed: int = 20240611,
     baseline = load_scenario("baseline", end_year=END_YEAR)
     counterfactual = load_scenario("no_opening_2016", end_year=END_YEAR)
     runs = plan(seed, replicates, 1, source)
-    record = {(p.scope, p.variable) for p in map(lambda p: VariableRef.parse(p.variable), chosen)} | {
-        (INDEX.scope, INDEX.variable)}
+    refs = [VariableRef.parse(p.variable) for p in chosen] + [INDEX]
+    record = {(ref.scope, ref.variable) for ref in refs}
     rows = []
     for year, country, disposition in _leaders(baseline):
         for level, value in enumerate(np.linspace(disposition.low, disposition.high, levels)):

@@ -289,7 +289,6 @@ def _captions(record: dict) -> dict[str, Callable[[str], str]]:
     """Caption makers by figure file stem (``comparison`` for ``comparison_<B>``)."""
     n = _replicates(record)
     band = f"Line: median over {n} replicates; band: 5–95% range across replicates"
-    a = record["scenarios"][0]["name"] if record["kind"] == "compare" else "A"
     cutoff = record.get("calibration_cutoff", "the calibration cut-off")
     cf = record.get("counterfactual", {}).get("scenario", "the counterfactual")
     return {
@@ -465,8 +464,8 @@ def _numbers_validate(folder: Path, record: dict, analysis: Path | None) -> str:
 
 def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str:
     last = record["generations"][-1]
-    lines = [f"{record['draws']} weighted posterior draws after {len(record['generations'])} generations and "
-             f"{record['runs']:,} runs ({record['wall_time_s']:g} s); final tolerance {last['epsilon']:.4f}",
+    lines = [(f"{record['draws']} weighted posterior draws after {len(record['generations'])} generations and "
+              f"{record['runs']:,} runs ({record['wall_time_s']:g} s); final tolerance {last['epsilon']:.4f}"),
              f"Stopped: {record['stopped']}"]
     parts = [_bullets(lines)]
     tables = {name: _read_csv(folder / f"{name}.csv") for name in ("contraction", "patterns", "generations")}

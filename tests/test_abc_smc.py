@@ -1,5 +1,7 @@
 """The ABC-SMC sampler on toy problems with a known posterior."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -36,7 +38,7 @@ def test_recovers_the_posterior_of_a_normal_mean():
     np.testing.assert_allclose(mean, observed, atol=0.06)
     np.testing.assert_allclose(sd, 1 / np.sqrt(N_OBS), rtol=0.15)
     epsilons = [g.epsilon for g in result.generations]
-    assert all(b < a for a, b in zip(epsilons, epsilons[1:]))
+    assert all(b < a for a, b in itertools.pairwise(epsilons))
     assert result.posterior.weights.sum() == pytest.approx(1.0) and result.stopped
 
 
@@ -51,10 +53,10 @@ def test_credible_intervals_cover_the_truth_as_often_as_they_claim():
         observed = _mean_model(truth[None], np.array([k + 1]))[0]
         posterior = _sampler(observed, Settings(**{**settings.__dict__, "seed": k})).run().posterior
         theta = posterior.sample.theta[:, 0]
-        for level in covered:
+        for level, hits in covered.items():
             low = weighted_quantile(theta, posterior.weights, (1 - level) / 2)
             high = weighted_quantile(theta, posterior.weights, (1 + level) / 2)
-            covered[level].append(low <= truth[0] <= high)
+            hits.append(low <= truth[0] <= high)
     for level, hits in covered.items():
         assert abs(np.mean(hits) - level) <= 0.10, f"{level:.0%} intervals cover {np.mean(hits):.0%} of 120 truths"
 

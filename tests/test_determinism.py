@@ -8,6 +8,7 @@ import pytest
 
 import sim
 from sim.engine import simulate, to_frame
+from sim.posterior import plan
 from sim.randomness import RandomStreams, replicate_seeds
 from sim.scenario import load_scenario
 
@@ -43,10 +44,13 @@ def test_seed_defaults_to_the_scenario_seed():
 
 
 def _rerun_alone(replicate: int):
-    seeds = replicate_seeds(42, REPLICATES)
-    alone = to_frame(simulate(load_scenario("baseline"), seeds[replicate : replicate + 1]), "baseline",
-                     replicate_offset=replicate)
-    return seeds[replicate], alone.reset_index(drop=True)
+    """One replicate of a run over the posterior, rerun alone with its seed and draw."""
+    runs = plan(42, REPLICATES)
+    one = slice(replicate, replicate + 1)
+    params = {name: values[one] for name, values in runs.parameters.items()}
+    alone = to_frame(simulate(load_scenario("baseline"), runs.seeds[one], params), "baseline",
+                     replicate_offset=replicate, draws=runs.draws[one])
+    return runs.seeds[replicate], alone.reset_index(drop=True)
 
 
 @pytest.mark.parametrize("replicate", range(REPLICATES))

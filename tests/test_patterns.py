@@ -115,7 +115,7 @@ def test_margins_measure_how_far_a_statistic_lies_from_its_threshold():
     # The margin is signed distance past the threshold over the pattern's unit, and it is
     # positive exactly where the pattern holds.
     np.testing.assert_array_equal(margin > 0, check_all(patterns, trajectory))
-    low, rises, every = patterns.patterns
+    low, rises, _ = patterns.patterns
     assert low.unit == 0.2 and rises.unit == 0.3
     np.testing.assert_allclose(margin[0], (0.2 - statistic[0]) / 0.2)
     np.testing.assert_allclose(margin[1], (statistic[1] - 0.3) / 0.3)
