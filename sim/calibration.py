@@ -388,8 +388,8 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
     wall = round(time.perf_counter() - started, 1)
     record = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "method": "ABC-SMC (population Monte Carlo ABC with adaptive tolerances, sim/abc_smc.py), "
-                  "one run per particle, leaders' dispositions drawn in every run",
+        "method": "replenishment ABC-SMC with ABC-MCMC moves (Drovandi and Pettitt 2011; sim/abc_smc.py), one "
+                  "run per particle, leaders' dispositions drawn in every run",
         "calibration_file": _relative(path),
         "calibration_sha256": _sha256(path),
         "settings": calibration.model_dump(mode="json"),
