@@ -141,6 +141,41 @@ def bench_engine(runs: int) -> dict:
     return {"runs": runs, "wall_s": wall, "runs_per_s": rate(runs, wall), "block": BLOCK}
 
 
+TIDY_RUNS = 1000
+_TIDY_PROBE = """
+import json, resource, time
+import sim
+from sim.engine import simulate_plan
+from sim.posterior import plan
+from sim.scenario import load_scenario
+scenario = load_scenario("baseline")
+runs = plan(1, {runs})
+simulate_plan(scenario, plan(2, 10))  # warm-up
+started = time.perf_counter(); simulate_plan(scenario, runs); simulate_s = time.perf_counter() - started
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter(); table = sim.run("baseline", replicates={runs}, seed=1)
+run_s = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"simulate_s": simulate_s, "run_s": run_s, "rows": len(table),
+                  "table_mb": table.memory_usage(deep=True).sum() / 1e6, "rss_before_mb": before / 1e3,
+                  "rss_peak_mb": peak / 1e3}}))
+"""
+
+
+def bench_tidy_table(runs: int = TIDY_RUNS) -> dict:
+    """(d) ``sim.run`` (simulation and the tidy table) against the simulation alone, 1000
+    runs of every variable, in a fresh process: throughput and peak memory over the table's size."""
+    say(f"(d) sim.run of {runs} runs against the engine's simulation alone ...")
+    probe = checked_run([sys.executable, "-c", _TIDY_PROBE.format(runs=runs)])
+    result = json.loads(probe.stdout.strip().splitlines()[-1])
+    result.update(runs=runs, throughput_ratio=result["simulate_s"] / result["run_s"],
+                  memory_over_table=(result["rss_peak_mb"] - result["rss_before_mb"]) / result["table_mb"])
+    say(f"    simulate {result['simulate_s']:.1f} s, sim.run {result['run_s']:.1f} s "
+        f"({result['throughput_ratio']:.0%}); table {result['table_mb']:.0f} MB, peak +"
+        f"{result['rss_peak_mb'] - result['rss_before_mb']:.0f} MB")
+    return result
+
+
 def bench_run_batch_in_process(experiment_file: Path) -> dict:
     """(b) the same runs through ``run_batch(workers=1)`` in this process, Parquet output included."""
     experiment, scenarios = load_experiment(experiment_file)
@@ -354,6 +389,10 @@ def evaluate(results: dict) -> list[dict]:
          "target": f"<= {TARGET_MEMORY_RATIO:g}", "met": memory["ratio_largest_process"] <= TARGET_MEMORY_RATIO},
         {"name": "memory 100k/10k, process tree", "value": memory["ratio_tree_sum"],
          "target": f"<= {TARGET_MEMORY_RATIO:g}", "met": memory["ratio_tree_sum"] <= TARGET_MEMORY_RATIO},
+        {"name": "(d) sim.run / simulation throughput", "value": results["d_tidy_table"]["throughput_ratio"],
+         "target": ">= 0.7", "met": results["d_tidy_table"]["throughput_ratio"] >= 0.7},
+        {"name": "(d) sim.run peak memory / table size", "value": results["d_tidy_table"]["memory_over_table"],
+         "target": "<= 2", "met": results["d_tidy_table"]["memory_over_table"] <= 2},
     ]
 
 
@@ -367,7 +406,7 @@ def yes_no(met: bool) -> str:
 
 def markdown(results: dict, targets: list[dict], machine: dict) -> str:
     a, b, b2, c = (results[k] for k in ("a_mesa_batch_run", "b_engine", "b_run_batch_in_process", "c_casim_batch"))
-    sobol, memory = results["sobol"], results["memory"]
+    sobol, memory, d = results["sobol"], results["memory"], results["d_tidy_table"]
     met = {t["name"]: t["met"] for t in targets}
     speedup = {key: row["runs_per_s"] / a["runs_per_s"] for key, row in (("b", b), ("b2", b2), ("c", c))}
     lines = [
@@ -397,6 +436,16 @@ def markdown(results: dict, targets: list[dict], machine: dict) -> str:
          f"N={sobol['samples']:,}) + `casim analyze` | {sobol['runs']:,} | {sobol['wall_s']:.1f} (batch "
          f"{sobol['batch_s']:.1f} + analyze {sobol['analyze_s']:.1f}) | {per_s(sobol['runs_per_s'])} (batch) | | "
          f"< {TARGET_SOBOL_S:g} s | {yes_no(met['Sobol batch + analyze, s'])} |"),
+        "",
+        "## The tidy table: `sim.run` against the simulation alone",
+        "",
+        "| Runs (every variable) | Simulation (s) | `sim.run` (s) | Throughput ratio | Table (MB) | Peak memory "
+        "added (MB) | Targets | Targets met |",
+        "|---:|---:|---:|---:|---:|---:|---|---|",
+        (f"| {d['runs']:,} | {d['simulate_s']:.1f} | {d['run_s']:.1f} | {d['throughput_ratio']:.0%} | "
+         f"{d['table_mb']:.0f} | {d['rss_peak_mb'] - d['rss_before_mb']:.0f} ({d['memory_over_table']:.2f}x the "
+         f"table) | ratio ≥ 70%, memory ≤ 2x the table | "
+         f"{yes_no(met['(d) sim.run / simulation throughput'] and met['(d) sim.run peak memory / table size'])} |"),
         "",
         f"## Peak memory of `casim batch --workers {WORKERS}`",
         "",
@@ -444,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         "c_casim_batch": bench_casim_batch(RUNS_10K),
         "memory": {"10k": bench_memory(RUNS_10K), "100k": bench_memory(RUNS_100K)},
         "sobol": bench_sobol(),
+        "d_tidy_table": bench_tidy_table(),
     }
     memory = results["memory"]
     memory["ratio_largest_process"] = (memory["100k"]["peak_rss_largest_process_mb"]

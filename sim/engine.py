@@ -102,39 +102,65 @@ def simulate(
 
 def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int = 0,
              draws: np.ndarray | None = None) -> pd.DataFrame:
-    """The tidy table: one row per (replicate, year, scope, entity, variable).
+    """The tidy table: one row per (replicate, year, scope, entity, variable), in that order.
 
-    ``draws`` gives each replicate's posterior draw (the ``draw`` column; -1 where the
-    parameters were not a posterior draw).
+    Built straight from the arrays: every recorded series of an entity becomes one column of
+    a (replicates, years, columns) block whose columns are already in the table's order
+    (scope, entity, variable, each alphabetical), so no sort is needed, and the text columns
+    are categoricals made from codes. Series that do not exist for an entity (a border
+    variable of two states without a border) are left out. ``draws`` gives each replicate's
+    posterior draw (the ``draw`` column; -1 where the parameters were not a posterior draw).
     """
-    years, seeds = trajectory.years, trajectory.seeds
-    draws = np.full(len(seeds), NO_DRAW) if draws is None else np.asarray(draws)
+    years, seeds = trajectory.years, np.asarray(trajectory.seeds)
     n_years, n_reps = len(years), len(seeds)
-    blocks = []
-    for scope, variables in trajectory.series.items():
+    draws = np.full(n_reps, NO_DRAW) if draws is None else np.asarray(draws)
+    columns, blocks = [], []  # (scope, entity, variable) of each column, and its values (T, R)
+    for scope in sorted(trajectory.series):
+        variables = trajectory.series[scope]
         entities = ENTITIES[scope]
-        for name, values in variables.items():
-            values = values.reshape(n_years, n_reps, len(entities))
-            year_index, rep_index, entity_index = np.indices(values.shape)
-            keep = ~np.isnan(values)
-            blocks.append(pd.DataFrame({
-                "replicate": rep_index[keep] + replicate_offset,
-                "seed": seeds[rep_index[keep]],
-                "draw": draws[rep_index[keep]],
-                "year": years[year_index[keep]],
-                "scope": scope,
-                "entity": np.asarray(entities)[entity_index[keep]],
-                "variable": name,
-                "value": values[keep],
-            }))
-    frame = pd.concat(blocks, ignore_index=True)
-    frame.insert(0, "scenario", scenario_name)
-    frame = frame.sort_values(["replicate", "year", "scope", "entity", "variable"], kind="stable", ignore_index=True)
-    for column in ("scenario", "scope", "entity", "variable"):
-        frame[column] = frame[column].astype("category")
-    frame["replicate"] = frame["replicate"].astype("int32")
-    frame["year"] = frame["year"].astype("int16")
-    return frame[TIDY_COLUMNS]
+        for k, entity in enumerate(entities):
+            for name in sorted(variables):
+                values = variables[name] if scope == "region" else variables[name][:, :, k]
+                if not np.isnan(values).all():
+                    columns.append((scope, entity, name))
+                    blocks.append(values)
+    n_columns = len(columns)
+    block = np.empty((n_reps, n_years, n_columns))
+    for c, values in enumerate(blocks):
+        block[:, :, c] = values.T
+    values = block.reshape(-1)
+    missing = np.isnan(values)
+    keep = ~missing if missing.any() else None  # NaN only where a series is undefined in some years
+
+    def rows(per_replicate: np.ndarray, per_year: np.ndarray | None = None, per_column: np.ndarray | None = None):
+        """A column of the table, repeated in its (replicate, year, column) order without a gather."""
+        if per_column is not None:
+            out = np.tile(per_column, n_reps * n_years)
+        elif per_year is not None:
+            out = np.tile(np.repeat(per_year, n_columns), n_reps)
+        else:
+            out = np.repeat(per_replicate, n_years * n_columns)
+        return out if keep is None else out[keep]
+
+    def categorical(part: int) -> pd.Categorical:
+        labels = [c[part] for c in columns]
+        categories = sorted(set(labels))
+        codes = np.array([categories.index(label) for label in labels], dtype=np.int16)
+        return pd.Categorical.from_codes(rows(None, per_column=codes), categories=categories, validate=False)
+
+    n_rows = len(values) if keep is None else int(keep.sum())
+    return pd.DataFrame({
+        "scenario": pd.Categorical.from_codes(np.zeros(n_rows, dtype=np.int8), categories=[scenario_name],
+                                              validate=False),
+        "replicate": rows(np.arange(replicate_offset, replicate_offset + n_reps, dtype=np.int32)),
+        "seed": rows(seeds),
+        "draw": rows(draws),
+        "year": rows(None, per_year=years.astype(np.int16)),
+        "scope": categorical(0),
+        "entity": categorical(1),
+        "variable": categorical(2),
+        "value": values if keep is None else values[keep],
+    }, columns=TIDY_COLUMNS, copy=False)
 
 
 def simulate_plan(scenario: Scenario, plan: Plan, params: Mapping[str, float] | None = None,
