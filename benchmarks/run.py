@@ -439,8 +439,8 @@ def markdown(results: dict, targets: list[dict], machine: dict) -> str:
         "",
         "## The tidy table: `sim.run` against the simulation alone",
         "",
-        "| Runs (every variable) | Simulation (s) | `sim.run` (s) | Throughput ratio | Table (MB) | Peak memory "
-        "added (MB) | Targets | Targets met |",
+        ("| Runs (every variable) | Simulation (s) | `sim.run` (s) | Throughput ratio | Table (MB) | Peak memory "
+        "added (MB) | Targets | Targets met |"),
         "|---:|---:|---:|---:|---:|---:|---|---|",
         (f"| {d['runs']:,} | {d['simulate_s']:.1f} | {d['run_s']:.1f} | {d['throughput_ratio']:.0%} | "
          f"{d['table_mb']:.0f} | {d['rss_peak_mb'] - d['rss_before_mb']:.0f} ({d['memory_over_table']:.2f}x the "
