@@ -416,7 +416,8 @@ def _criterion(pattern) -> str:
     return f"{pattern.kind} vs {pattern.reference[0]}-{pattern.reference[1]}"
 
 
-def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_year: int | None = None) -> Path:
+def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_year: int | None = None,
+                  show_cutoff: bool = True) -> Path:
     """Plot the hindcast: the integration index and its dimensions with the patterns' windows.
 
     One panel for the Regional Integration Index and one per dimension (institutional depth,
@@ -431,6 +432,7 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
         patterns: the :class:`~sim.patterns.PatternSet` whose windows and cut-off are shown.
         path: where to write the PNG (and the SVG next to it).
         last_year: last year shown (default: the last year any pattern looks at).
+        show_cutoff: draw the calibration cut-off (not when every pattern is in-sample).
 
     Returns:
         The PNG path.
@@ -450,7 +452,7 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
         ref = VariableRef.parse(pattern.variable)
         if ref.scope == "region":
             by_variable.setdefault(ref.variable, []).append(pattern)
-    cutoff = patterns.calibration_cutoff
+    cutoff = patterns.calibration_cutoff if show_cutoff else None
 
     fig = _new_figure(figsize=(12, 13.5))
     layout = [["strip", "strip"], ["integration_index"] * 2, ["institutional", "trade_share"],
@@ -460,7 +462,7 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
     strip = axd["strip"]
     for year in events["year"]:
         strip.axvline(year, **_EVENT_STYLE)
-    if first <= cutoff <= last:
+    if cutoff is not None and first <= cutoff <= last:
         strip.axvline(cutoff, **_CUTOFF_STYLE)
     strip.set_axis_off()
     _label_events(strip, events, last - first)
@@ -476,7 +478,7 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
             ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center", color="0.5")
         for year in events["year"]:
             ax.axvline(year, **_EVENT_STYLE)
-        if first <= cutoff <= last:
+        if cutoff is not None and first <= cutoff <= last:
             ax.axvline(cutoff, **_CUTOFF_STYLE)
         for pattern in by_variable.get(variable, []):
             left, right = pattern.window[0] - 0.5, pattern.window[1] + 0.5
@@ -495,7 +497,7 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
         ax.set_ylim(0, ax.get_ylim()[1] * 1.1)  # room for the criteria at the top
         ax.grid(axis="y", color="0.9")
     index_ax = axd["integration_index"]
-    if first <= cutoff <= last:
+    if cutoff is not None and first <= cutoff <= last:
         index_ax.annotate("calibration cut-off", (cutoff, 0.97), xycoords=("data", "axes fraction"), xytext=(-3, 0),
                           textcoords="offset points", rotation=90, ha="right", va="top", fontsize=8, color="0.1")
     for variable in ("political", "water_energy_coop"):
@@ -508,9 +510,11 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
     handles = []
     for name in names:
         handles += _band_handles(colours[name], counts.get(name, 0), name if len(names) > 1 else "")
+    handles.append(Line2D([], [], **{**_EVENT_STYLE, "linewidth": 1.0}, label="event (labelled at the top)"))
+    if cutoff is not None:
+        handles.append(Line2D([], [], **_CUTOFF_STYLE,
+                              label=f"calibration cut-off ({cutoff}): patterns up to it are in-sample"))
     handles += [
-        Line2D([], [], **{**_EVENT_STYLE, "linewidth": 1.0}, label="event (labelled at the top)"),
-        Line2D([], [], **_CUTOFF_STYLE, label=f"calibration cut-off ({cutoff}): patterns up to it are in-sample"),
         Patch(facecolor=_WINDOW_COLOUR, alpha=0.3, linewidth=0, label="window of a pattern on this variable\n(its criterion at the top)"),
         Line2D([], [], color=_THRESHOLD_COLOUR, linewidth=1.6, label="its threshold (below / above patterns)"),
     ]
@@ -572,6 +576,9 @@ def plot_pattern_grid(table: pd.DataFrame, patterns, scores: pd.DataFrame, path:
     colours = _colours([name] + ([cf_name] if cf_name else []))
     replicates = int(table["replicate"].nunique())
     own, other_scores = _reproduced(scores), _reproduced(counterfactual_scores)
+    # in- or out-of-sample as the scores say (the calibration behind the posterior), else by the cut-off
+    samples = (dict(zip(scores["pattern"], scores["sample"])) if scores is not None and "sample" in scores
+               else {p.id: "in-sample" if patterns.in_sample(p) else "out-of-sample" for p in patterns.patterns})
 
     n = len(patterns.patterns)
     columns = min(5, n)
@@ -618,7 +625,7 @@ def plot_pattern_grid(table: pd.DataFrame, patterns, scores: pd.DataFrame, path:
         ax.set_xlim(max(first, int(data_years.min())) - 0.5, min(last, int(data_years.max())) + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.tick_params(labelsize=7)
-        in_sample = patterns.in_sample(pattern)
+        in_sample = samples.get(pattern.id, "in-sample") == "in-sample"
         status = "not scored" if np.isnan(rate) else f"pass {rate:.2f} (n={count})"
         if pattern.id in other_scores:
             status += f" | cf {other_scores[pattern.id][0]:.2f}"
@@ -645,15 +652,16 @@ def plot_pattern_grid(table: pd.DataFrame, patterns, scores: pd.DataFrame, path:
         Patch(**{**_REFERENCE_STYLE, "linewidth": 0.5}, label="reference window (rises / falls) or span (peak)"),
         Line2D([], [], color=_THRESHOLD_COLOUR, linestyle="-.", linewidth=1.1, label="threshold (below / above)"),
         Patch(facecolor="white", **_IN_SAMPLE_FRAME,
-              label=f"in: in-sample (up to the {patterns.calibration_cutoff} calibration cut-off), thin frame"),
-        Patch(facecolor="white", **_OUT_OF_SAMPLE_FRAME, label="out: out-of-sample, thick frame"),
+              label="in: in-sample (the calibration behind the posterior was fitted to it), thin frame"),
     ]
+    if "out-of-sample" in samples.values():
+        handles.append(Patch(facecolor="white", **_OUT_OF_SAMPLE_FRAME, label="out: out-of-sample, thick frame"))
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5, frameon=False)
     reproduced = sum(own.get(p.id, (0, 0, False))[2] for p in patterns.patterns)
     title = f"Narrative patterns in {name}: {reproduced} of {n} reproduced"
     if cf_name and other_scores:
         cf_reproduced = sum(other_scores.get(p.id, (0.0,))[0] >= _PASS_LEVEL for p in patterns.patterns)
         title += f"; {cf_reproduced} in the counterfactual {cf_name}"
-    fig.suptitle(f"{title}\n(pass = share of replicates satisfying the pattern; reproduced when "
-                 f"\u2265 {_PASS_LEVEL:g})", fontsize=12)
+    fig.suptitle(f"{title}\n(pass = share of the runs, each a posterior draw, drawn dispositions and a seed, "
+                 f"satisfying the pattern; reproduced when \u2265 {_PASS_LEVEL:g})", fontsize=12)
     return save_figure(fig, path)

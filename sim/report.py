@@ -42,7 +42,7 @@ margin-top:2em}h3{margin-bottom:.3em}dl{display:grid;grid-template-columns:max-c
 dt{font-weight:600}dd{margin:0}code{background:#f3f3f3;padding:0 .25em;border-radius:3px;font-size:.9em;
 overflow-wrap:anywhere}table{border-collapse:collapse;font-size:.88em;margin:.5em 0}th,td{padding:.25em .6em;
 border-bottom:1px solid #ddd;text-align:left;vertical-align:top;white-space:nowrap}th{background:#f3f6fa}
-td.n{text-align:right;font-variant-numeric:tabular-nums}td.wrap{white-space:normal;min-width:9em}
+td.n{text-align:right;font-variant-numeric:tabular-nums}td.wrap{white-space:normal;min-width:16em}
 .scroll{overflow-x:auto}figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.92em;
 color:#444;max-width:900px}.note{color:#555;font-size:.9em}.warn{background:#fff4e5;border-left:4px solid #E69F00;
 padding:.5em 1em}.ok{background:#eaf7f0;border-left:4px solid #009E73;padding:.5em 1em}pre{background:#f6f6f6;
@@ -449,11 +449,12 @@ def _numbers_validate(folder: Path, record: dict, analysis: Path | None) -> str:
     parts = [_bullets(headline(record).splitlines())]
     table = _read_csv(folder / "validation.csv")
     if table is not None:
-        shown = table[["pattern", "factor", "statement", "window", "sample", "informative", "prior_pass_rate",
-                       "pass_rate", "reproduced"]].copy()
+        shown = table[["pattern", "sample", "informative", "prior_pass_rate", "pass_rate"]].copy()
         if "counterfactual_pass_rate" in table:
             shown["counterfactual"] = table["counterfactual_pass_rate"].where(table["opening"])
-        shown["reproduced"] = shown["reproduced"].map({True: "yes", False: "no"})
+        shown["reproduced"] = table["reproduced"].map({True: "yes", False: "no"})
+        # the numbers first, so a narrow page never scrolls them out of view; the words last
+        shown = shown.join(table[["window", "factor", "statement"]])
         parts.append(_table(shown, f"Pass rate: share of the {record['replicates']} runs (each a posterior draw, "
                             "drawn dispositions and a seed) satisfying the pattern (reproduced when ≥ "
                             f"{record['pass_level']:g}); prior pass rate: share of the calibration's prior runs; "

@@ -168,7 +168,8 @@ def write_validation(report: ValidationReport, out: Path, patterns_file: str | P
         other_scores = report.table.assign(pass_rate=report.table["counterfactual_pass_rate"])
     written = [
         write_csv(report.table, out / "validation.csv"),
-        plot_hindcast(table, patterns, out / "figures" / "hindcast.png"),
+        plot_hindcast(table, patterns, out / "figures" / "hindcast.png",
+                      show_cutoff=bool((report.table["sample"] == "out-of-sample").any())),
         plot_pattern_grid(table, patterns, report.table, out / "figures" / "patterns.png",
                           counterfactual=other, counterfactual_scores=other_scores),
     ]

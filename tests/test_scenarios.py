@@ -320,6 +320,8 @@ ERRORS = [
      ["security_shock.UZB", "1.5", "[0.0, 1.0]"]),
     ("disposition_as_driver", HEAD + '[drivers.leader_disposition]\nUZB = 0.5\n',
      ["drivers", "leader_disposition", "allowed", "security_shock"]),
+    ("single_bracket_table", HEAD + '[leader_changes]\nyear = 2000\ncountry = "UZB"\n',
+     ["leader_changes", "[[leader_changes]]", "allowed"]),
     ("unknown_leader", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\nleader = "Nobody"\n',
      ["leader_changes[0]", "Nobody", "allowed", "Mirziyoyev"]),
     ("leader_and_value", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\nleader = "Karimov"\n'
