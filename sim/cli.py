@@ -13,6 +13,7 @@ from tqdm import tqdm
 from sim.batch import batch_identity, check_same_experiment, check_scheduler, default_workers
 from sim.compare import compare, describe, parse_variable, scenario_pairs
 from sim.engine import simulate_plan, to_frame
+from sim.events import figure_events
 from sim.inputs import MAX_REPLICATES, MAX_SEED, InputError, check_safe_name, read_input
 from sim.output import (
     check_output,
@@ -107,7 +108,7 @@ def command_run(args: argparse.Namespace) -> int:
         table = _run_with_progress(scenario, scenario.name, runs, args.central_dispositions)
         from sim.figures import write_run_figures
 
-        figures = write_run_figures(table, out / "figures")
+        figures = write_run_figures(table, out / "figures", figure_events([scenario]))
         _write_tables(out, table, started, figures, kind="run", scenario=record, runs=runs.record(),
                       central_dispositions=args.central_dispositions)
     print(f"casim: {len(runs.seeds)} runs over the {runs.source.label}; wrote {out}/ (timeseries.parquet, "
@@ -162,7 +163,7 @@ def command_compare(args: argparse.Namespace) -> int:
                 plot_comparison(result, figures[-1])
                 results.append(result)
         figures.append(out / "figures" / "index.png")
-        plot_index(table, figures[-1])
+        plot_index(table, figures[-1], figure_events(scenarios))
         comparison = write_csv(pd.concat(results, ignore_index=True), out / "comparison.csv")
         _write_tables(out, table, started, [comparison, *figures], kind="compare", scenarios=records,
                       variables=variables, runs=runs.record(), central_dispositions=args.central_dispositions)

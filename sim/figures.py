@@ -20,7 +20,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.geography import DYADS, STATES, read_table
+from sim.events import narrative_events
+from sim.geography import DYADS, STATES
 from sim.output import atomic_path
 
 # Okabe & Ito (2008) colour-blind-safe palette; yellow is left out (too pale on white).
@@ -58,6 +59,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "support": ("Support for a Central-Asia-only body", "0-1"),
 }
 _EVENT_STYLE = {"color": "0.45", "linewidth": 0.7, "linestyle": ":", "zorder": 0}
+_SCENARIO_EVENT_STYLE = {"color": "#0072B2", "linewidth": 0.6, "linestyle": "--", "alpha": 0.6, "zorder": 0}
 
 
 def _label(variable: str) -> str:
@@ -98,19 +100,34 @@ def _replicates(table: pd.DataFrame) -> dict[str, int]:
     return table.groupby(table["scenario"].astype(str))["replicate"].nunique().to_dict()
 
 
-def _draw_bands(ax, summary: pd.DataFrame, colours: dict[str, str], counts: dict[str, int]) -> None:
+def _runs(table: pd.DataFrame) -> str:
+    """What a band spans: runs over the posterior (its draws, the dispositions and chance) or replicates."""
+    if "draw" in table and (table["draw"] >= 0).any():
+        return "runs (posterior draws, drawn dispositions, seeds)"
+    return "replicates"
+
+
+def _draw_bands(ax, summary: pd.DataFrame, colours: dict[str, str], counts: dict[str, int],
+                runs: str = "replicates") -> None:
     for name, colour in colours.items():
         s = summary[summary["scenario"] == name]
         prefix = f"{name}: " if len(colours) > 1 else ""
         ax.fill_between(s["year"], s["low"], s["high"], color=colour, alpha=0.22, linewidth=0,
-                        label=f"{prefix}5-95% of replicates")
-        ax.plot(s["year"], s["median"], color=colour, linewidth=1.8,
-                label=f"{prefix}median of {counts.get(name, 0)} replicates")
+                        label=f"{prefix}5-95% of {counts.get(name, 0)} {runs}")
+        ax.plot(s["year"], s["median"], color=colour, linewidth=1.8, label=f"{prefix}median")
 
 
-def _events(years: pd.Series) -> pd.DataFrame:
-    events = read_table("events").sort_values("year")
+def _events(years: pd.Series, scenario_events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The narrative's events and the scenario's own (``kind`` = ``scenario``) within the years shown."""
+    events = pd.concat([narrative_events(), scenario_events if scenario_events is not None else None])
+    events = events.sort_values("year", kind="stable")
     return events[events["year"].between(years.min(), years.max())].reset_index(drop=True)
+
+
+def _mark_events(ax, events: pd.DataFrame) -> None:
+    """Vertical lines at the events: dotted for the narrative's, dashed blue for the scenario's own."""
+    for year, kind in zip(events["year"], events["kind"]):
+        ax.axvline(year, **(_SCENARIO_EVENT_STYLE if kind == "scenario" else _EVENT_STYLE))
 
 
 def _short(label: str, width: int = 22) -> str:
@@ -119,65 +136,84 @@ def _short(label: str, width: int = 22) -> str:
     return "\n".join(lines[:2]) + ("\u2026" if len(lines) > 2 else "")
 
 
-def _label_events(ax, events: pd.DataFrame, span: float, fontsize: float = 7.5) -> None:
-    """Rotated labels at the bottom of ``ax``; a label whose next event is close goes left of its line."""
-    points_per_year = ax.figure.get_figwidth() * 72 * 0.85 / max(span, 1)
-    years = events["year"].to_numpy()
-    for k, (year, label) in enumerate(zip(years, events["label"])):
-        crowded = k + 1 < len(years) and (years[k + 1] - year) * points_per_year < 3 * fontsize
-        ax.annotate(_short(label), (year, 0), xytext=(-2 if crowded else 2, 2), textcoords="offset points",
-                    rotation=90, ha="right" if crowded else "left", va="bottom", multialignment="left",
-                    fontsize=fontsize, color="0.25", annotation_clip=False)
+def _event_key(events: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """One entry per year with events: (year, joined labels, colour: blue if any is the scenario's)."""
+    key = []
+    for year, rows in events.groupby("year", sort=True):
+        colour = "#0072B2" if (rows["kind"] == "scenario").any() else "0.25"
+        key.append((int(year), "; ".join(dict.fromkeys(rows["label"])), colour))
+    return key
 
 
-def plot_index(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+def _label_events(ax, events: pd.DataFrame, key_ax=None, fontsize: float = 7.5) -> None:
+    """Number each year with events at the bottom of ``ax``; list them in ``key_ax`` (an empty axes)."""
+    key = _event_key(events)
+    for number, (year, _, colour) in enumerate(key, start=1):
+        ax.annotate(str(number), (year, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=fontsize, color=colour, annotation_clip=False)
+    if key_ax is None:
+        return
+    key_ax.set_axis_off()
+    lines = [f"{number}. {year}: {textwrap.shorten(labels, 75, placeholder='...')}"
+             for number, (year, labels, _) in enumerate(key, start=1)]
+    per_column = -(-len(lines) // 2)
+    for column in range(2):
+        key_ax.text(0.5 * column, 1.0, "\n".join(lines[column * per_column:(column + 1) * per_column]),
+                    transform=key_ax.transAxes, fontsize=6.5, va="top", ha="left", color="0.2")
+
+
+def plot_index(table: pd.DataFrame, path: str | os.PathLike, events: pd.DataFrame | None = None) -> Path:
     """Plot the region's integration index over time, one median line and band per scenario.
 
     Args:
         table: tidy run table (see :func:`sim.run`), one or more scenarios.
         path: where to write the PNG; an SVG with the same stem is written next to it.
+        events: the scenarios' own events (:func:`sim.events.figure_events`), marked with the
+            narrative's.
 
     Returns:
         The PNG path.
     """
     summary = _summary(table, "region", "integration_index")
     names = _scenarios(table)
-    fig = _new_figure(figsize=(10, 6.5))
-    strip, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 2.6])
-    _draw_bands(ax, summary, _colours(names), _replicates(table))
-    years, events = table["year"], _events(table["year"])
-    for year in events["year"]:
-        strip.axvline(year, **_EVENT_STYLE)
-        ax.axvline(year, **_EVENT_STYLE)
+    years, events = table["year"], _events(table["year"], events)
+    key_height = 0.115 * -(-len(_event_key(events)) // 2)
+    fig = _new_figure(figsize=(10, 5.8 + key_height))
+    strip, ax, key_ax = fig.subplots(3, 1, height_ratios=[0.3, 4.6, key_height + 0.05])
+    strip.sharex(ax)
+    _draw_bands(ax, summary, _colours(names), _replicates(table), _runs(table))
+    _mark_events(strip, events)
+    _mark_events(ax, events)
     strip.set_axis_off()
-    _label_events(strip, events, years.max() - years.min())
+    _label_events(strip, events, key_ax)
     ax.set(xlim=(years.min(), years.max()), ylim=(0, None), xlabel="Year", ylabel="Regional Integration Index (0-1)")
     ax.grid(axis="y", color="0.9")
     ax.legend(loc="best", fontsize=8, frameon=False)
-    strip.set_title(f"Regional Integration Index, {_which(names)} (dotted lines: events)")
+    strip.set_title(f"Regional Integration Index, {_which(names)}\n(dotted: the narrative's events; "
+                    "dashed blue: the scenario's own inputs; numbered years listed below)")
     return save_figure(fig, path)
 
 
-def plot_dimensions(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+def plot_dimensions(table: pd.DataFrame, path: str | os.PathLike, events: pd.DataFrame | None = None) -> Path:
     """Plot each dimension of integration and each stress of the region in its own panel.
 
     Args:
         table: tidy run table, one or more scenarios.
         path: where to write the PNG (and the SVG next to it).
+        events: the scenarios' own events, marked with the narrative's.
 
     Returns:
         The PNG path.
     """
     names = _scenarios(table)
     colours, counts = _colours(names), _replicates(table)
-    events = _events(table["year"])
+    events = _events(table["year"], events)
     fig = _new_figure(figsize=(11, 11))
     axes = fig.subplots(4, 2, sharex=True).ravel()
     for ax, variable in zip(axes, DIMENSIONS):
         summary = _summary(table, "region", variable)
-        _draw_bands(ax, summary, colours, counts)
-        for year in events["year"]:
-            ax.axvline(year, **_EVENT_STYLE)
+        _draw_bands(ax, summary, colours, counts, _runs(table))
+        _mark_events(ax, events)
         if summary.empty:
             ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center", color="0.5")
         ax.set_title(LABELS[variable][0], fontsize=10)
@@ -189,22 +225,25 @@ def plot_dimensions(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     fig.suptitle(f"Dimensions of regional integration, {_which(names)}\n"
-                 "(dotted lines: events, labelled in the index figure)", fontsize=12)
+                 "(dotted: the narrative's events; dashed blue: the scenario's own inputs; labelled in the "
+                 "index figure)", fontsize=12)
     return save_figure(fig, path)
 
 
 def plot_dyad_heatmap(table: pd.DataFrame, variable: str = "border_openness",
-                      path: str | os.PathLike | None = None) -> Path:
+                      path: str | os.PathLike | None = None, events: pd.DataFrame | None = None) -> Path:
     """Heatmap of a dyad variable: country pairs by year, mean over replicates, one panel per scenario.
 
     Args:
         table: tidy run table, one or more scenarios.
         variable: dyad variable, e.g. ``"border_openness"``, ``"trust"`` or ``"trade_flow"``.
         path: where to write the PNG (and the SVG next to it); default ``dyad_<variable>.png``.
+        events: the scenarios' own events, marked (dashed, white) with the narrative's.
 
     Returns:
         The PNG path.
     """
+    marked = _events(table["year"], events)
     rows = table[(table["scope"] == "dyad") & (table["variable"] == variable)].dropna(subset=["value"])
     rows = rows.assign(scenario=rows["scenario"].astype(str), entity=rows["entity"].astype(str))
     names = _scenarios(rows) or _scenarios(table)
@@ -222,13 +261,16 @@ def plot_dyad_heatmap(table: pd.DataFrame, variable: str = "border_openness",
         mesh = ax.pcolormesh(np.append(years, years[-1] + 1) - 0.5, np.arange(len(dyads) + 1),
                              np.ma.masked_invalid(grid.to_numpy(dtype=float)), cmap="viridis", vmin=0.0, vmax=vmax)
         ax.set_facecolor("0.88")  # years or pairs without a value
+        for year, kind in zip(marked["year"], marked["kind"]):
+            ax.axvline(year - 0.5, color="white", linewidth=0.6, linestyle="--" if kind == "scenario" else ":")
         ax.set_yticks(np.arange(len(dyads)) + 0.5, [d.replace("-", "\u2013") for d in dyads], fontsize=9)
         ax.invert_yaxis()
         ax.set_ylabel("Country pair")
         ax.set_title(f"{name} (mean of {counts.get(name, 0)} replicates)", fontsize=10)
     axes[-1].set_xlabel("Year")
     fig.colorbar(mesh, ax=list(axes), label=_label(variable), fraction=0.04, pad=0.01)
-    fig.suptitle(f"{LABELS.get(variable, (variable,))[0]} by country pair", fontsize=12)
+    fig.suptitle(f"{LABELS.get(variable, (variable,))[0]} by country pair\n(white lines: the narrative's events, "
+                 "dotted, and the scenario's own inputs, dashed)", fontsize=12)
     return save_figure(fig, path or f"dyad_{variable}.png")
 
 
@@ -337,12 +379,13 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     return png
 
 
-def write_run_figures(table: pd.DataFrame, out_dir: str | os.PathLike) -> list[Path]:
+def write_run_figures(table: pd.DataFrame, out_dir: str | os.PathLike, events: pd.DataFrame | None = None) -> list[Path]:
     """Write the standard figures of a run into ``out_dir`` (created if needed).
 
     Args:
         table: tidy run table, one or more scenarios.
         out_dir: output folder.
+        events: the scenarios' own events (:func:`sim.events.figure_events`).
 
     Returns:
         Paths of ``index.png``, ``dimensions.png``, ``dyad_border_openness.png`` and
@@ -351,10 +394,10 @@ def write_run_figures(table: pd.DataFrame, out_dir: str | os.PathLike) -> list[P
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return [
-        plot_index(table, out / "index.png"),
-        plot_dimensions(table, out / "dimensions.png"),
-        plot_dyad_heatmap(table, "border_openness", out / "dyad_border_openness.png"),
-        plot_dyad_heatmap(table, "trust", out / "dyad_trust.png"),
+        plot_index(table, out / "index.png", events),
+        plot_dimensions(table, out / "dimensions.png", events),
+        plot_dyad_heatmap(table, "border_openness", out / "dyad_border_openness.png", events),
+        plot_dyad_heatmap(table, "trust", out / "dyad_trust.png", events),
     ]
 
 
@@ -386,13 +429,13 @@ def _rows_of(table: pd.DataFrame, scope: str, entity: str, variable: str) -> pd.
     return table.loc[keep, ["replicate", "year", "value"]].dropna(subset=["value"])
 
 
-def _band_handles(colour: str, replicates: int, name: str = "") -> list:
+def _band_handles(colour: str, replicates: int, name: str = "", runs: str = "replicates") -> list:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     prefix = f"{name}: " if name else ""
-    return [Line2D([], [], color=colour, linewidth=1.8, label=f"{prefix}median of {replicates} replicates"),
-            Patch(facecolor=colour, alpha=0.22, linewidth=0, label=f"{prefix}5-95% range of {replicates} replicates")]
+    return [Line2D([], [], color=colour, linewidth=1.8, label=f"{prefix}median of {replicates} {runs}"),
+            Patch(facecolor=colour, alpha=0.22, linewidth=0, label=f"{prefix}5-95% range of {replicates} {runs}")]
 
 
 def _wrap_id(identifier: str, width: int = 30) -> str:
@@ -465,7 +508,7 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
     if cutoff is not None and first <= cutoff <= last:
         strip.axvline(cutoff, **_CUTOFF_STYLE)
     strip.set_axis_off()
-    _label_events(strip, events, last - first)
+    _label_events(strip, events, axd["legend"])
 
     for variable in HINDCAST_VARIABLES:
         ax = axd[variable]
@@ -509,7 +552,7 @@ def plot_hindcast(table: pd.DataFrame, patterns, path: str | os.PathLike, last_y
     legend_ax.set_axis_off()
     handles = []
     for name in names:
-        handles += _band_handles(colours[name], counts.get(name, 0), name if len(names) > 1 else "")
+        handles += _band_handles(colours[name], counts.get(name, 0), name if len(names) > 1 else "", _runs(table))
     handles.append(Line2D([], [], **{**_EVENT_STYLE, "linewidth": 1.0}, label="event (labelled at the top)"))
     if cutoff is not None:
         handles.append(Line2D([], [], **_CUTOFF_STYLE,
@@ -642,7 +685,7 @@ def plot_pattern_grid(table: pd.DataFrame, patterns, scores: pd.DataFrame, path:
     for ax in axes[n:]:
         ax.set_visible(False)
 
-    handles = _band_handles(colours[name], replicates, name)
+    handles = _band_handles(colours[name], replicates, name, _runs(table))
     if cf_name:
         handles.append(Line2D([], [], color=colours[cf_name], linestyle="--", linewidth=1.3,
                               label=f"{cf_name} (counterfactual): median; 'cf' = its pass rate"))

@@ -7,6 +7,8 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+
+import sim
 from matplotlib.figure import Figure
 
 from sim import figures
@@ -136,3 +138,20 @@ def test_colours_are_fixed_and_distinct():
     colours = figures._colours(["baseline", "reform", "other"])
     assert colours["baseline"] == figures.SCENARIO_COLOURS["baseline"]
     assert len(set(colours.values())) == 3
+
+
+def test_the_scenarios_own_events_are_marked_and_listed(tmp_path):
+    from sim.events import figure_events, scenario_events
+    from sim.scenario import load_scenario
+
+    baseline, closed = load_scenario("baseline"), load_scenario("no_opening_2016")
+    own = scenario_events(baseline)
+    assert {"UZB: Sh. Mirziyoyev from September 2016: open economy and borders, dialogue with neighbours"} <= set(
+        own["label"])
+    both = figure_events([baseline, closed])
+    # The UZB leader change of 2017 differs, so it is named by scenario; the shared ones are not.
+    assert any(label.startswith("no_opening_2016: UZB") for label in both["label"])
+    table = sim.run("baseline", replicates=2, seed=1)
+    png = figures.plot_index(table, tmp_path / "index.png", both)
+    svg = png.with_suffix(".svg").read_text(encoding="utf-8")
+    assert "2017: baseline: UZB" in svg and "dashed blue: the scenario" in svg
