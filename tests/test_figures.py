@@ -7,10 +7,9 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-
-import sim
 from matplotlib.figure import Figure
 
+import sim
 from sim import figures
 from sim.geography import DYADS, STATES
 
