@@ -323,6 +323,26 @@ def command_dispositions(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_forecast(args: argparse.Namespace) -> int:
+    from sim.forecast import FORECAST_DIR, REGISTERED, forecast, score, summary
+
+    events = args.events or FORECAST_DIR / "events.toml"
+    registered = args.out or FORECAST_DIR / REGISTERED
+    if args.score:
+        scores = score(registered, args.outcomes or FORECAST_DIR / "outcomes.toml", events)
+        if not scores.empty:
+            write_csv(scores, FORECAST_DIR / "scores.csv" if args.out is None else args.out / "scores.csv")
+            print(scores.drop(columns=["source", "file"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(f"casim: {summary(scores)}")
+        return 0
+    check_output(registered, "--out" if args.out is not None else "forecast folder")
+    registration = forecast(events, registered, runs=args.replicates or 1000)
+    print(registration.table.drop(columns="registered").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"\ncasim: registered {len(registration.table)} forecasts over the {registration.record['parameters']['label']} "
+          f"({registration.record['runs']} runs) in {registration.path}")
+    return 0
+
+
 def command_headline(args: argparse.Namespace) -> int:
     from sim.headline import HEADLINE_DIR, README, collect, update_readme
 
@@ -437,6 +457,18 @@ def build_parser() -> argparse.ArgumentParser:
     dispositions_parser.add_argument("--out", type=_path, metavar="DIR",
                                      help="output folder (default: results/dispositions/)")
     dispositions_parser.set_defaults(handler=command_dispositions)
+    forecast_parser = commands.add_parser(
+        "forecast", help="register the probabilities of named future events over the posterior, or score them")
+    forecast_parser.add_argument("--events", type=_path, metavar="FILE",
+                                 help="events file (default: forecasts/events.toml)")
+    forecast_parser.add_argument("--replicates", type=_replicates, metavar="N", help="runs (default: 1000)")
+    forecast_parser.add_argument("--score", action="store_true",
+                                 help="score the registered forecasts whose window has ended (Brier score)")
+    forecast_parser.add_argument("--outcomes", type=_path, metavar="FILE",
+                                 help="recorded outcomes (default: forecasts/outcomes.toml)")
+    forecast_parser.add_argument("--out", type=_path, metavar="DIR",
+                                 help="where registered forecasts are (default: forecasts/registered/)")
+    forecast_parser.set_defaults(handler=command_forecast)
     headline_parser = commands.add_parser(
         "headline", help="copy the README's tables from results/ to results/headline/ and rewrite the README from them")
     headline_parser.add_argument("--results", type=_path, default=RESULTS, metavar="DIR",
