@@ -136,7 +136,7 @@ def discover(runs: pd.DataFrame, experiment: Experiment, discovery: Discovery) -
         warnings.simplefilter("ignore")  # optional parallel back ends it does not need
         from ema_workbench.analysis import prim
 
-    names = list(experiment.parameters)
+    names = problem(experiment)["names"]  # the parameters and the outside driver factors
     rows = []
     for scenario, scenario_runs in runs.groupby("scenario", sort=False):
         values = scenario_runs[discovery.outcome].to_numpy()
@@ -212,6 +212,7 @@ def analyze(folder: Path, out: Path | None = None) -> AnalysisReport:
         ExperimentError: the folder is not a finished batch.
     """
     from sim.figures import plot_sensitivity
+    from sim.figures_design import plot_outcomes_by_factor
 
     folder = Path(folder)
     recorded, experiment, scenarios = load_batch(folder)
@@ -222,6 +223,11 @@ def analyze(folder: Path, out: Path | None = None) -> AnalysisReport:
         report.tables["sensitivity"] = sensitivity(runs, experiment)
         report.figures.append(plot_sensitivity(report.tables["sensitivity"], experiment.design.method,
                                                report.out / "figures" / "sensitivity.png"))
+    design = problem(experiment)["names"]
+    if experiment.outcomes and design and experiment.design.method in ("grid", "latin"):
+        kinds = {name: factor.kind for name, factor in experiment.factors.items()}
+        report.figures.append(plot_outcomes_by_factor(runs, list(experiment.outcomes), design, kinds,
+                                                      report.out / "figures" / "outcomes_by_factor.png"))
     if len(scenarios) > 1:
         if experiment.outcomes:
             report.tables["scenario_differences"] = scenario_differences(runs, experiment, scenarios)
@@ -230,7 +236,7 @@ def analyze(folder: Path, out: Path | None = None) -> AnalysisReport:
         if decades is not None:
             report.tables["comparison"] = decades
     discoveries = [discover(runs, experiment, d) for d in experiment.analysis.discover]
-    if discoveries and experiment.parameters:
+    if discoveries and design:
         report.tables["discovery"] = pd.concat(discoveries, ignore_index=True)
     elif discoveries:
         report.notes.append("scenario discovery needs a parameter design; this batch has none")

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.engine import Trajectory, simulate_plan
 from sim.experiment import Summary
-from sim.outcomes import VariableRef, window_mean
+from sim.outcomes import VariableRef
 from sim.parameters import parameter_specs
 from sim.posterior import parameter_source, plan
 from sim.scenario import Scenario, load_scenario
@@ -48,10 +48,10 @@ _RECORDED = frozenset(
 
 def _summarise(trajectory: Trajectory, summary: Summary) -> float:
     """A summary's mean over replicates, or NaN if its window leaves the recorded years."""
-    first, last = summary.window
+    first, last = summary.span
     if first < trajectory.years[0] or last > trajectory.years[-1]:
         return math.nan
-    return float(window_mean(trajectory, VariableRef.parse(summary.variable), first, last).mean())
+    return float(summary.value(trajectory).mean())
 
 
 def evaluate(

@@ -37,8 +37,9 @@ from sim.experiment import (
     resolve_experiment,
     scenario_paths,
 )
+from sim.factors import apply_factors
 from sim.inputs import InputError, read_text
-from sim.outcomes import VariableRef, window_mean
+from sim.outcomes import VariableRef
 from sim.output import code_digest, git_commit, manifest, read_json, scenario_record, write_csv, write_json, write_table
 from sim.patterns import PatternSet, load_patterns, margins, statistics
 from sim.posterior import ParameterSource, parameter_source
@@ -65,7 +66,7 @@ class Chunk:
     draws: np.ndarray
     disposition_keys: np.ndarray
     parameters: dict[str, np.ndarray]
-    design: tuple[str, ...]
+    design: dict[str, np.ndarray]
     outcomes: dict[str, Summary]
     series: tuple[str, ...] = ()
     patterns: PatternSet | None = None
@@ -94,32 +95,42 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
     Replicate k has the same seed, posterior draw and disposition key at every design point
     and in every scenario (common random numbers), so differences between points and
     scenarios are paired. The design's parameters replace the drawn values of the same name;
-    a scenario's own ``[parameters]`` replace the drawn ones too.
+    a scenario's own ``[parameters]`` replace the drawn ones too. With driver factors
+    (:mod:`sim.factors`) every design point runs its own variant of each scenario, so a chunk
+    then holds the runs of one point.
     """
     runs = posterior_plan(experiment.seed, experiment.replicates, 1, source or parameter_source(experiment.parameters_from))
-    drawn = {name: values for name, values in runs.parameters.items() if name not in points.columns}
-    per_scenario = len(points) * experiment.replicates
+    factor_names = [name for name in points.columns if name in experiment.factors]
+    parameter_names = [name for name in points.columns if name not in experiment.factors]
+    drawn = {name: values for name, values in runs.parameters.items() if name not in parameter_names}
+    per_point = experiment.replicates
     chunks = []
     for scenario in scenarios:
-        for start in range(0, per_scenario, experiment.chunk_runs):
-            flat = np.arange(start, min(per_scenario, start + experiment.chunk_runs))
-            point, replicate = np.divmod(flat, experiment.replicates)
-            own = {name: np.broadcast_to(values, (experiment.replicates,))[replicate]
-                   for name, values in drawn.items() if name not in scenario.parameters}
-            chunks.append(Chunk(
-                index=len(chunks),
-                scenario=scenario,
-                points=point,
-                replicates=replicate,
-                seeds=runs.seeds[replicate],
-                draws=runs.draws[replicate],
-                disposition_keys=runs.disposition_keys[replicate],
-                parameters={**own, **{name: points[name].to_numpy()[point] for name in points.columns}},
-                design=tuple(points.columns),
-                outcomes=dict(experiment.outcomes),
-                series=tuple(experiment.series),
-                patterns=patterns,
-            ))
+        if factor_names:  # one segment (a scenario variant) per design point
+            segments = [(apply_factors(scenario, experiment.factors, points.loc[p, factor_names].to_dict()),
+                         k * per_point, (k + 1) * per_point) for k, p in enumerate(points.index)]
+        else:
+            segments = [(scenario, 0, len(points) * per_point)]
+        for variant, first, last in segments:
+            for start in range(first, last, experiment.chunk_runs):
+                flat = np.arange(start, min(last, start + experiment.chunk_runs))
+                point, replicate = np.divmod(flat, per_point)
+                own = {name: np.broadcast_to(values, (per_point,))[replicate]
+                       for name, values in drawn.items() if name not in variant.parameters}
+                chunks.append(Chunk(
+                    index=len(chunks),
+                    scenario=variant,
+                    points=point,
+                    replicates=replicate,
+                    seeds=runs.seeds[replicate],
+                    draws=runs.draws[replicate],
+                    disposition_keys=runs.disposition_keys[replicate],
+                    parameters={**own, **{name: points[name].to_numpy()[point] for name in parameter_names}},
+                    design={name: points[name].to_numpy()[point] for name in points.columns},
+                    outcomes=dict(experiment.outcomes),
+                    series=tuple(experiment.series),
+                    patterns=patterns,
+                ))
     return chunks
 
 
@@ -141,8 +152,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
         "replicate": chunk.replicates.astype("int32"),
         "seed": chunk.seeds,
         "draw": chunk.draws,
-        **{name: chunk.parameters[name] for name in chunk.design},
-        **{name: window_mean(trajectory, ref, *chunk.outcomes[name].window) for name, ref in summaries.items()},
+        **chunk.design,
+        **{name: chunk.outcomes[name].value(trajectory) for name in summaries},
         **{PATTERN_PREFIX + p.id: held for p, held in zip(pattern_list, passed)},
         **{STATISTIC_PREFIX + p.id: values for p, values in zip(pattern_list, statistic)},
     })

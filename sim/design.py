@@ -20,9 +20,9 @@ from sim.experiment import Experiment
 
 
 def problem(experiment: Experiment) -> dict:
-    """The SALib problem: parameter names and bounds."""
-    names = list(experiment.parameters)
-    return {"num_vars": len(names), "names": names, "bounds": [experiment.parameters[n] for n in names]}
+    """The SALib problem: the names and bounds of the parameters, then of the driver factors."""
+    bounds = {**experiment.parameters, **{name: factor.range for name, factor in experiment.factors.items()}}
+    return {"num_vars": len(bounds), "names": list(bounds), "bounds": list(bounds.values())}
 
 
 def design_seed(experiment: Experiment) -> int:
@@ -31,7 +31,7 @@ def design_seed(experiment: Experiment) -> int:
 
 
 def design_points(experiment: Experiment) -> pd.DataFrame:
-    """One row per design point (index ``point``), one column per parameter.
+    """One row per design point (index ``point``), one column per parameter and driver factor.
 
     The ``none`` design has one point and no columns: every run uses the scenario's values.
     """

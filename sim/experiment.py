@@ -14,8 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
+from sim.factors import Factor, apply_factors
 from sim.inputs import MAX_REPLICATES, MAX_SEED, FiniteFloat, InputError, SafeName, Strict, read_input
-from sim.outcomes import VariableRef
+from sim.outcomes import VariableRef, window_mean
 from sim.parameters import parameter_specs
 from sim.scenario import SCENARIO_DIR, Scenario, find_scenario, load_scenario
 
@@ -58,11 +59,14 @@ class Design(Strict):
 
 
 class Summary(Strict):
-    """One number per run: a variable in one ``year``, or its mean over ``years = [first, last]``."""
+    """One number per run: a variable in one ``year``, or its mean over ``years = [first, last]``;
+    with ``relative_to = [first, last]``, less its mean over those years (a change: "does
+    integration keep rising?")."""
 
     variable: str
     year: int | None = None
     years: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    relative_to: list[int] | None = Field(default=None, min_length=2, max_length=2)
 
     @field_validator("variable")
     @classmethod
@@ -74,13 +78,29 @@ class Summary(Strict):
     def _one_window(self) -> Summary:
         if (self.year is None) == (self.years is None):
             raise ValueError("give exactly one of year or years = [first, last]")
-        if self.years is not None and self.years[0] > self.years[1]:
-            raise ValueError(f"years = {self.years}: the first year must not be after the last")
+        for name in ("years", "relative_to"):
+            years = getattr(self, name)
+            if years is not None and years[0] > years[1]:
+                raise ValueError(f"{name} = {years}: the first year must not be after the last")
         return self
 
     @property
     def window(self) -> tuple[int, int]:
         return (self.year, self.year) if self.year is not None else (self.years[0], self.years[1])
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Every year the summary reads."""
+        first, last = self.window
+        if self.relative_to is not None:
+            first, last = min(first, self.relative_to[0]), max(last, self.relative_to[1])
+        return first, last
+
+    def value(self, trajectory):
+        """The summary in each run (R,)."""
+        ref = VariableRef.parse(self.variable)
+        value = window_mean(trajectory, ref, *self.window)
+        return value if self.relative_to is None else value - window_mean(trajectory, ref, *self.relative_to)
 
 
 class Discovery(Strict):
@@ -148,6 +168,7 @@ class Experiment(Strict):
     chunk_runs: int = Field(default=1000, ge=1, le=100_000)
     design: Design = Field(default_factory=Design)
     parameters: ParameterRanges = Field(default_factory=dict)
+    factors: dict[str, Factor] = Field(default_factory=dict)
     outcomes: dict[str, Summary] = Field(default_factory=dict)
     series: list[str] = Field(default_factory=list)
     patterns: str | None = None
@@ -163,11 +184,16 @@ class Experiment(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
-        if self.design.method == "none" and self.parameters:
+        if self.design.method == "none" and (self.parameters or self.factors):
             raise ValueError("parameters: ranges need a design; set design.method to grid, latin, sobol or morris")
-        if self.design.method != "none" and not self.parameters:
-            raise ValueError(f"parameters: the {self.design.method} design needs at least one parameter range")
-        taken = set(RUN_COLUMNS) | set(self.parameters)
+        if self.design.method != "none" and not (self.parameters or self.factors):
+            raise ValueError(f"parameters: the {self.design.method} design needs at least one parameter range "
+                             "or driver factor")
+        for name in self.factors:
+            if name in self.parameters or name in RUN_COLUMNS or not name.isidentifier():
+                raise ValueError(f"factors.{name}: a factor needs a name that is an identifier and is not a "
+                                 "parameter or a run column")
+        taken = set(RUN_COLUMNS) | set(self.parameters) | set(self.factors)
         for name in self.outcomes:
             if name in taken or not name.isidentifier() or name.startswith((PATTERN_PREFIX, STATISTIC_PREFIX)):
                 raise ValueError(f"outcomes.{name}: an outcome needs a name that is an identifier, does not start "
@@ -236,9 +262,17 @@ def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
                                       f"{patterns.last_year}; scenario {scenario.name} writes "
                                       f"{scenario.start_year}-{scenario.end_year}; allowed: scenarios that write "
                                       "every year the patterns look at")
+    for scenario in scenarios:  # every corner of the factors' box must give a valid scenario
+        for corner in ({n: f.range[0] for n, f in experiment.factors.items()},
+                       {n: f.range[1] for n, f in experiment.factors.items()}):
+            try:
+                apply_factors(scenario, experiment.factors, corner).driver_paths()
+            except ValueError as error:
+                raise ExperimentError(f"{path}: factors: with {corner} scenario {scenario.name} is not valid: "
+                                      f"{str(error).splitlines()[0]}") from None
     for name, summary in experiment.outcomes.items():
         for scenario in scenarios:
-            first, last = summary.window
+            first, last = summary.span
             if first < scenario.start_year or last > scenario.end_year:
                 raise ExperimentError(f"{path}: outcomes.{name}: years {first}-{last} leave scenario {scenario.name}'s "
                                       f"output years; allowed: {scenario.start_year}-{scenario.end_year}")
