@@ -167,6 +167,24 @@ def calibration_block(headline: Path) -> str:
     return _markdown(pd.DataFrame(rows)) if rows else ""
 
 
+def contraction_block(headline: Path) -> str:
+    tables = [(label, _read(headline, name)) for label, name in (("to 2016", "contraction_to_2016.csv"),
+                                                                  ("shipped", "contraction.csv"))]
+    tables = [(label, table.set_index("name")) for label, table in tables if table is not None]
+    if not tables:
+        return ""
+    first = tables[0][1]
+    table = pd.DataFrame({"parameter": first.index, "prior (documented range)": [
+        f"{low:g} to {high:g}" for low, high in zip(first["prior_low"], first["prior_high"])]})
+    for label, rows in tables:
+        rows = rows.loc[first.index]
+        table[f"posterior 5-95% ({label})"] = [f"{a:.3g} to {b:.3g}" for a, b in
+                                              zip(rows["posterior_p05"], rows["posterior_p95"])]
+        table[f"contraction ({label})"] = [f"{c:.2f}" for c in rows["contraction"]]
+    return "<details><summary>Every parameter's prior, posterior and contraction</summary>\n\n" + _markdown(
+        table) + "\n\n</details>"
+
+
 def coverage_block(headline: Path) -> str:
     coverage, record = _read(headline, "coverage.csv"), _read(headline, "coverage.json")
     if coverage is None or record is None:
@@ -200,6 +218,7 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "patterns": patterns_block,
     "answers": answers_block,
     "calibration": calibration_block,
+    "contraction": contraction_block,
     "coverage": coverage_block,
     "dispositions": dispositions_block,
 }
