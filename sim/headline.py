@@ -89,11 +89,12 @@ def _counts(record: dict, key: str) -> str:
 
 def validation_block(headline: Path) -> str:
     rows = []
-    for label, name in (("calibrated on the 19 patterns up to 2016", "validation_to_2016.json"),
-                        ("calibrated on all 35 patterns (shipped)", "validation.json")):
+    for label, name in (("calibrated on the {} patterns up to 2016", "validation_to_2016.json"),
+                        ("calibrated on all {} patterns (shipped)", "validation.json")):
         record = _read(headline, name)
         if record is None:
             continue
+        label = label.format(record["in_sample"]["patterns"] + record["in_sample_uninformative"]["patterns"])
         opening = record["counterfactual"]
         rows.append({"posterior": label,
                      "in-sample, informative": _counts(record, "in_sample"),

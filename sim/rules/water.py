@@ -16,11 +16,13 @@ April 2008) and from 2023.
 The bargain of the 1998 Syr Darya agreement (IEA treaty database) is a deal between an
 upstream state and a downstream state that draws on its river and can pay in fuel: winter
 fuel or power for summer water. Delivered fuel lets the upstream state release less in
-winter; it owes the water so saved as summer release. Each side's willingness rises with
-what it would gain: the downstream state with the summer water, the upstream state with the
-winter energy (Teasley & McKinney 2011; Bekchanov et al. 2015). A deal is honoured only as
-far as each side delivers: fuel depends on trust (Abbink et al. 2010), and an upstream state
-in a severe winter outlook keeps the water for its own power. An unhonoured side costs trust.
+winter (or, with too little storage, fills its winter gap); it owes the water equivalent of
+the energy as summer release (summer releases against "equivalent energy"). Each side's
+willingness rises with what it would gain: the downstream state with the summer water, the
+upstream state with the winter energy (Teasley & McKinney 2011; Bekchanov et al. 2015). A
+deal is honoured only as far as each side delivers: fuel depends on trust (Abbink et al.
+2010), and an upstream state in a severe winter outlook keeps the water for its own power.
+An unhonoured side costs trust.
 
 Scarcity and cooperation form an inverted U (Dinar 2009; Dinar, Dinar & Kurukulasuriya
 2011; Dinar & Dinar 2017): moderate scarcity raises the value of a deal (the water it brings
