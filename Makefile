@@ -24,10 +24,11 @@ demo: setup
 		--variable integration_index --variable water_shortfall --variable energy_deficit
 	$(BIN)/casim validate
 	$(BIN)/casim dispositions
+	$(BIN)/casim dose-response
 	$(BIN)/casim report results/baseline
 	$(BIN)/casim report results/validation
 	@echo
-	@echo "Results are in results/: baseline/, validation/, dispositions/, compare_baseline_vs_no_opening_2016/, compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/"
+	@echo "Results are in results/: baseline/, validation/, dispositions/, dose_response/, compare_baseline_vs_no_opening_2016/, compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/"
 	@echo "Open results/baseline/report.html first (any browser, offline); the explorer: $(BIN)/casim app"
 
 test: setup

@@ -1,4 +1,5 @@
-"""The ``casim`` command line: run, compare, batch, analyze, validate, calibrate, report and app."""
+"""The ``casim`` command line: run, compare, batch, analyze, validate, calibrate, dispositions,
+dose-response, headline, report and app."""
 
 from __future__ import annotations
 
@@ -343,6 +344,29 @@ def command_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_dose_response(args: argparse.Namespace) -> int:
+    from sim.dose_response import SEED, dose_response
+    from sim.figures_inference import plot_dose_response
+
+    source = parameter_source(args.parameters)
+    with output_folder(*_output(args, RESULTS / "dose_response"), kind="dose_response") as out:
+        started = time.perf_counter()
+        runs = plan(SEED if args.seed is None else args.seed, args.replicates or COMPARE_REPLICATES,
+                    args.seeds_per_draw or COMPARE_SEEDS_PER_DRAW, source)
+        table = dose_response(runs)
+        written = [write_csv(table, out / "dose_response.csv"),
+                   plot_dose_response(table, out / "figures" / "dose_response.png")]
+        write_json(manifest(kind="dose_response", status="complete", runs=runs.record(),
+                            wall_time_s=round(time.perf_counter() - started, 3),
+                            outputs=[p.relative_to(out).as_posix() for p in written]), out / "manifest.json")
+    shown = table[table["outcome"] == "integration_index"][
+        ["arm", "flow_loss", "mean", "change_from_no_loss", "probability_higher_than_no_loss", "framework_effect"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\ncasim: {len(runs.seeds)} runs per level and arm over the {runs.source.label}; wrote {out}/ "
+          "(dose_response.csv, figures/dose_response.png, manifest.json)")
+    return 0
+
+
 def command_headline(args: argparse.Namespace) -> int:
     from sim.headline import HEADLINE_DIR, README, collect, update_readme
 
@@ -469,6 +493,18 @@ def build_parser() -> argparse.ArgumentParser:
     forecast_parser.add_argument("--out", type=_path, metavar="DIR",
                                  help="where registered forecasts are (default: forecasts/registered/)")
     forecast_parser.set_defaults(handler=command_forecast)
+    dose_parser = commands.add_parser(
+        "dose-response", help="the 2041-2050 answers across the water deficit's size, without and with the framework")
+    dose_parser.add_argument("--replicates", type=_replicates, metavar="N",
+                             help=f"paired runs per level and arm (default: {COMPARE_REPLICATES})")
+    dose_parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
+    dose_parser.add_argument("--parameters", type=_parameters_choice, metavar="posterior|point|FILE",
+                             help="parameters of the runs (default: the shipped posterior)")
+    dose_parser.add_argument("--seeds-per-draw", type=_whole_number(1, MAX_REPLICATES), metavar="S",
+                             help=f"runs sharing one posterior draw and one set of dispositions "
+                                  f"(default: {COMPARE_SEEDS_PER_DRAW})")
+    dose_parser.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/dose_response/)")
+    dose_parser.set_defaults(handler=command_dose_response)
     headline_parser = commands.add_parser(
         "headline", help="copy the README's tables from results/ to results/headline/ and rewrite the README from them")
     headline_parser.add_argument("--results", type=_path, default=RESULTS, metavar="DIR",

@@ -33,7 +33,7 @@ def decade_means(table: pd.DataFrame, variable: VariableRef) -> pd.DataFrame:
     rows = table[(table["scope"] == variable.scope) & (table["entity"] == variable.entity)
                  & (table["variable"] == variable.variable)]
     if rows.empty:
-        raise ValueError(f"{variable}: not in the runs (a dyad variable exists only for neighbours or basin partners)")
+        raise ValueError(f"{variable}: not in the runs (a dyad variable exists only for neighbours or deal partners)")
     rows = rows.assign(decade=rows["year"].map(decade_label))
     return rows.groupby(["scenario", "replicate", "decade"], observed=True)["value"].mean().unstack("decade")
 

@@ -58,9 +58,12 @@ def _driver_specs() -> dict[str, DriverSpec]:
         DriverSpec("irrigation_demand", "state", 1.0, 0.3, 2.5, "multiple of Soviet-era demand",
                    "Water demand relative to the Soviet-era allocation (population, irrigated area)."),
         DriverSpec("power_demand", "state", 1.0, 0.3, 3.0, "multiple of 1991 demand",
-                   "Winter electricity demand relative to 1991 (population, heating)."),
+                   "Electricity demand relative to 1991 (population, heating), winter and summer."),
         DriverSpec("reservoir_capacity_km3", "river", tuple(geo.reservoir_capacity_km3), 0.0, 60.0, "km3",
                    "Storage of the upstream state's reservoirs on the river (new dams add to it)."),
+        DriverSpec("hydro_yield_gwh_per_km3", "river", tuple(geo.energy_yield_gwh_per_km3), 100.0, 5000.0,
+                   "GWh per km3", "Electricity the power plants below the upstream state's main reservoir make "
+                   "from each km3 it releases (a new plant in the cascade adds to it)."),
         DriverSpec("power_grid_link", "state", 1.0, 0.0, 1.0, "0 isolated .. 1 linked",
                    "Physical capacity of the state's power lines to its neighbours."),
         DriverSpec("water_energy_framework", "region", 0.0, 0.0, 1.0, "0 none .. 1 strong",

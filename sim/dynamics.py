@@ -32,6 +32,7 @@ class Decisions:
         delimitation_will: i's will to settle its border with j (R, 5, 5).
         deal_willingness: i's willingness for a water-energy deal with j (R, 5, 5).
         fuel_delivery: 1 where i delivers the fuel it owes j under a deal (R, 5, 5).
+        withdrawal_claim: i's claim on its rivers relative to its quota (R, 5).
         willingness_to_meet: i's willingness to meet the other leaders (R, 5).
         support: i's support for a deep Central-Asia-only body (R, 5).
     """
@@ -40,6 +41,7 @@ class Decisions:
     delimitation_will: np.ndarray
     deal_willingness: np.ndarray
     fuel_delivery: np.ndarray
+    withdrawal_claim: np.ndarray
     willingness_to_meet: np.ndarray
     support: np.ndarray
 
@@ -61,18 +63,22 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
     pull = economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member, world.securitisation, geo, params)
     n = disposition.shape[1]
     meet = institutions.willingness_to_meet(disposition, world.trust)
+    water_demand = water.irrigation_demand(drivers.irrigation_demand, geo, params).sum(axis=1)
+    gains = water.deal_gains(drivers.power_demand, drivers.hydro_yield_gwh_per_km3, water_demand,
+                             drivers.power_grid_link, geo, params)
     return Decisions(
         border_side=territory.border_side_choice(
             world.border_side, disposition, world.trust, world.securitisation, dependence, geo, params
         ),
         delimitation_will=territory.delimitation_will(disposition, world.trust, params),
         deal_willingness=water.deal_willingness(
-            world.trust, world.water_shortfall, world.energy_deficit, drivers.water_energy_framework,
-            world.institution_depth, geo, params,
+            world.trust, gains, world.water_shortfall, drivers.water_energy_framework, world.institution_depth,
+            geo, params,
         ),
         fuel_delivery=water.fuel_deliveries(
             world.trust, world.water_energy_deal, streams.uniform(year, STREAM_FUEL, (n, n)), params
         ),
+        withdrawal_claim=water.withdrawal_claims(world.water_shortfall, params),
         willingness_to_meet=meet,
         support=institutions.support(meet, pull, drivers.neutrality),
     )
@@ -97,12 +103,14 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     demand = water.irrigation_demand(drivers.irrigation_demand, geo, params)
     flow = river_flow_multiplier(drivers, year, params, streams)
     water_year = water.seasonal_balance(
-        world.storage_km3, flow, drivers.reservoir_capacity_km3, demand, drivers.power_demand, cover, geo, params
+        world.storage_km3, flow, drivers.reservoir_capacity_km3, demand, drivers.power_demand,
+        drivers.hydro_yield_gwh_per_km3, cover, decisions.withdrawal_claim, geo, params,
     )
+    stress = water.scarcity_stress(water_year.shortfall, params)
 
     # Territory.
     securitisation = territory.securitise(world.securitisation, drivers.security_shock, world.incidents, geo, params)
-    rate = territory.incident_rate(world.delimited, securitisation, world.trust, water_year.shortfall, geo, params)
+    rate = territory.incident_rate(world.delimited, securitisation, world.trust, stress, geo, params)
     incidents = territory.draw_incidents(rate, lambda mean: streams.poisson(year, STREAM_INCIDENTS, mean))
     delimited = territory.delimit(world.delimited, decisions.delimitation_will, securitisation, geo, params)
     border_side = decisions.border_side
@@ -123,7 +131,8 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     # Leaders and trust.
     dispute = subjective.update_disputes(world.dispute, incidents, disposition, drivers.leader_change, params)
     losses = territory.incident_trust_loss(incidents, params) + water.blame(
-        water_year.shortfall, water_year.energy_deficit, decisions.fuel_delivery, deal, geo, params
+        stress, water_year.energy_deficit, decisions.fuel_delivery, deal, water_year.honoured,
+        decisions.withdrawal_claim, geo, params,
     )
     attended = summit[:, None, None] * taking_part[:, :, None] * taking_part[:, None, :]
     anchor = subjective.trust_anchor(disposition, dispute, border_side, geo.adjacent)
@@ -137,6 +146,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
         energy_deficit=water_year.energy_deficit,
         river_outflow_km3=water_year.outflow_km3,
         water_energy_deal=deal,
+        water_energy_kept=water.kept_deals(deal, decisions.fuel_delivery, water_year.honoured, geo),
         fuel_delivered=decisions.fuel_delivery,
         border_side=border_side,
         securitisation=securitisation,

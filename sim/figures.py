@@ -49,7 +49,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "political": ("Political (trust less conflict)", "0-1"),
     "trust": ("Trust", "0-1"),
     "water_shortfall": ("Irrigation water shortfall", "share of demand, 0-1"),
-    "energy_deficit": ("Winter energy deficit", "share of power need, 0-1"),
+    "energy_deficit": ("Winter energy deficit", "share of winter power demand, 0-1"),
     "conflict_incidents": ("Border conflict incidents", "incidents per year"),
     "delimited_share": ("Delimited border", "share of length, 0-1"),
     "trade_flow": ("Bilateral trade", "$ million per year"),

@@ -65,7 +65,10 @@ class Geography:
         reservoir_capacity_km3, dead_storage_km3: reservoir volumes (2,).
         regulated_inflow_share: share of upstream-formed flow that passes the reservoir (2,).
         summer_flow_share: share of natural runoff in April-September (2,).
-        winter_power_release_km3: winter release the upstream state wants for power (2,).
+        winter_power_need_gwh, summer_power_need_gwh: the upstream state's electricity demand
+            in October-March and April-September at ``power_demand`` 1, GWh (2,).
+        energy_yield_gwh_per_km3: electricity the cascade below the reservoir makes from
+            each km3 released (2,).
         soviet_winter_release_share: share of annual release in winter under the Soviet rule (2,).
         flow_formed: share of each river's flow formed in each state (2, 5).
         quota: Soviet-era allocation shares of each river (2, 5).
@@ -86,7 +89,9 @@ class Geography:
     dead_storage_km3: np.ndarray
     regulated_inflow_share: np.ndarray
     summer_flow_share: np.ndarray
-    winter_power_release_km3: np.ndarray
+    winter_power_need_gwh: np.ndarray
+    summer_power_need_gwh: np.ndarray
+    energy_yield_gwh_per_km3: np.ndarray
     soviet_winter_release_share: np.ndarray
     flow_formed: np.ndarray
     quota: np.ndarray
@@ -97,15 +102,23 @@ class Geography:
         return self.border_km > 0
 
     @property
-    def basin_partners(self) -> np.ndarray:
-        """Boolean (5, 5): i holds a river's reservoir and j draws on that river, or vice versa."""
+    def deal_partners(self) -> np.ndarray:
+        """Boolean (5, 5): i holds a river's reservoir and j draws on that river and can pay in
+        fuel, or the reverse (KAZ-KGZ, KGZ-UZB, TJK-TKM, TJK-UZB; not KGZ-TJK, neither has fuel)."""
         partners = np.zeros((len(STATES), len(STATES)), dtype=bool)
         for river, up in enumerate(self.upstream):
-            users = self.quota[river] > 0
-            partners[up, users] = True
-            partners[users, up] = True
-        np.fill_diagonal(partners, False)
+            payers = self.partner_weight[river] > 0
+            partners[up, payers] = True
+            partners[payers, up] = True
         return partners
+
+    @property
+    def partner_weight(self) -> np.ndarray:
+        """Each fuel partner's share of what the upstream state gets from all of them (2, 5):
+        quota times fuel export capacity, normalised per river (0 for the upstream state)."""
+        weight = self.quota * self.fuel_export_capacity[None, :]
+        weight[np.arange(len(self.upstream)), self.upstream] = 0.0
+        return weight / weight.sum(axis=1, keepdims=True)
 
 
 @cache
@@ -136,7 +149,9 @@ def load_geography() -> Geography:
         dead_storage_km3=rivers["dead_storage_km3"].to_numpy(float),
         regulated_inflow_share=rivers["regulated_inflow_share"].to_numpy(float),
         summer_flow_share=rivers["summer_flow_share"].to_numpy(float),
-        winter_power_release_km3=rivers["winter_power_release_km3"].to_numpy(float),
+        winter_power_need_gwh=rivers["winter_power_need_gwh"].to_numpy(float),
+        summer_power_need_gwh=rivers["summer_power_need_gwh"].to_numpy(float),
+        energy_yield_gwh_per_km3=rivers["energy_yield_gwh_per_km3"].to_numpy(float),
         soviet_winter_release_share=rivers["soviet_winter_release_share"].to_numpy(float),
         flow_formed=formed.to_numpy(float),
         # Normalised so each river's allocation shares sum to one.

@@ -37,6 +37,8 @@ SOURCES = {
     "comparison_opening.csv": "compare_baseline_vs_no_opening_2016/comparison.csv",
     "comparison_deficit.csv": "compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/comparison.csv",
     "dispositions.csv": "dispositions/flips.csv",
+    "dose_response.csv": "dose_response/dose_response.csv",
+    "dose_response.png": "dose_response/figures/dose_response.png",
 }
 # Keys kept from the JSON records (the rest is provenance that the result folders keep).
 _KEPT = ("created", "git_commit", "runs", "wall_time_s", "stopped", "draws", "patterns_used", "generations",
@@ -87,11 +89,12 @@ def _counts(record: dict, key: str) -> str:
 
 def validation_block(headline: Path) -> str:
     rows = []
-    for label, name in (("calibrated on the 19 patterns up to 2016", "validation_to_2016.json"),
-                        ("calibrated on all 35 patterns (shipped)", "validation.json")):
+    for label, name in (("calibrated on the {} patterns up to 2016", "validation_to_2016.json"),
+                        ("calibrated on all {} patterns (shipped)", "validation.json")):
         record = _read(headline, name)
         if record is None:
             continue
+        label = label.format(record["in_sample"]["patterns"] + record["in_sample_uninformative"]["patterns"])
         opening = record["counterfactual"]
         rows.append({"posterior": label,
                      "in-sample, informative": _counts(record, "in_sample"),
@@ -213,6 +216,72 @@ def dispositions_block(headline: Path) -> str:
     return _markdown(shown[["country", "leader", "from", "range", "opening effect across range", "flips"]])
 
 
+def _signed(value: float, digits: int = 3) -> str:
+    return f"{round(value, digits) + 0.0:+.{digits}f}"
+
+
+def _moves(first: float, last: float, digits: int = 2) -> str:
+    return f"{first:.{digits}f} \u2192 {last:.{digits}f}"
+
+
+def dose_response_block(headline: Path) -> str:
+    table = _read(headline, "dose_response.csv")
+    if table is None:
+        return ""
+
+    def cell(arm: str, loss: float, outcome: str, column: str = "mean") -> float:
+        rows = table[(table["arm"] == arm) & (table["flow_loss"] == loss) & (table["outcome"] == outcome)]
+        return float(rows[column].iloc[0])
+
+    without, with_ = "without framework", "with framework"
+    losses = sorted(table["flow_loss"].unique())
+    first, last = losses[0], losses[-1]
+    rows = []
+    for loss in losses:
+        changed = loss != first
+        index = "integration_index"
+        rows.append({
+            "flow loss by 2050": f"{loss:.0%}",
+            "index: without / with framework": f"{cell(without, loss, index):.3f} / {cell(with_, loss, index):.3f}",
+            f"index vs {first:.0%} loss, without (5-95%)":
+                f"{_signed(cell(without, loss, index, 'change_from_no_loss'))} "
+                f"({_signed(cell(without, loss, index, 'change_p05'))} to "
+                f"{_signed(cell(without, loss, index, 'change_p95'))})" if changed else "-",
+            f"P(index higher than at {first:.0%})":
+                f"{cell(without, loss, index, 'probability_higher_than_no_loss'):.2f}" if changed else "-",
+            "framework effect on index (P higher)": f"{_signed(cell(with_, loss, index, 'framework_effect'))} "
+                                                    f"({cell(with_, loss, index, 'probability_framework_higher'):.2f})",
+            "shortfall: without / with": f"{cell(without, loss, 'water_shortfall'):.3f} / "
+                                         f"{cell(with_, loss, 'water_shortfall'):.3f}",
+            "KGZ, TJK winter deficit: without / with": f"{cell(without, loss, 'kgz_energy_deficit'):.2f}, "
+                                                       f"{cell(without, loss, 'tjk_energy_deficit'):.2f} / "
+                                                       f"{cell(with_, loss, 'kgz_energy_deficit'):.2f}, "
+                                                       f"{cell(with_, loss, 'tjk_energy_deficit'):.2f}",
+            "deals kept: without / with": f"{cell(without, loss, 'water_energy_coop'):.2f} / "
+                                          f"{cell(with_, loss, 'water_energy_coop'):.2f}",
+            "incidents a year, without": f"{cell(without, loss, 'conflict_incidents'):.1f}",
+        })
+    change = cell(without, last, "integration_index", "change_from_no_loss")
+    direction = "higher" if round(change, 3) > 0 else "lower" if round(change, 3) < 0 else "no different"
+    summary = (
+        f"Over {int(table['runs'].iloc[0])} paired posterior runs per level, the 2041-2050 index with the flow "
+        f"{last:.0%} below its mean is {abs(change):.3f} {direction} than with no flow loss (higher in "
+        f"{cell(without, last, 'integration_index', 'probability_higher_than_no_loss'):.0%} of the runs). From "
+        f"{first:.0%} to {last:.0%} without the framework: shortfall "
+        f"{_moves(cell(without, first, 'water_shortfall'), cell(without, last, 'water_shortfall'))}, deals kept "
+        f"{_moves(cell(without, first, 'water_energy_coop'), cell(without, last, 'water_energy_coop'))}, border "
+        f"incidents a year "
+        f"{_moves(cell(without, first, 'conflict_incidents'), cell(without, last, 'conflict_incidents'), 1)}, KGZ "
+        f"and TJK winter deficits {_moves(cell(without, first, 'kgz_energy_deficit'), cell(without, last, 'kgz_energy_deficit'))}"
+        f" and {_moves(cell(without, first, 'tjk_energy_deficit'), cell(without, last, 'tjk_energy_deficit'))}. "
+        f"The framework changes the index by {_signed(cell(with_, first, 'integration_index', 'framework_effect'))} "
+        f"at {first:.0%} and {_signed(cell(with_, last, 'integration_index', 'framework_effect'))} at {last:.0%}, "
+        f"the shortfall by {_signed(cell(with_, last, 'water_shortfall', 'framework_effect'))} and the KGZ and TJK "
+        f"winter deficits by {_signed(cell(with_, last, 'kgz_energy_deficit', 'framework_effect'))} and "
+        f"{_signed(cell(with_, last, 'tjk_energy_deficit', 'framework_effect'))} at {last:.0%}.")
+    return summary + "\n\n" + _markdown(pd.DataFrame(rows))
+
+
 BLOCKS: dict[str, Callable[[Path], str]] = {
     "validation": validation_block,
     "patterns": patterns_block,
@@ -221,6 +290,7 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "contraction": contraction_block,
     "coverage": coverage_block,
     "dispositions": dispositions_block,
+    "dose_response": dose_response_block,
 }
 _BLOCK = re.compile(r"(<!-- headline:(\w+) -->\n)(.*?)(<!-- /headline:\2 -->)", re.DOTALL)
 

@@ -27,10 +27,10 @@ VARIABLES = {
              "conflict_incidents", "water_energy_coop"),
 }
 
-# Dyad variables that exist for neighbours only, and for basin partners only (NaN elsewhere).
+# Dyad variables that exist for neighbours only, and for deal partners only (NaN elsewhere).
 NEIGHBOUR_VARIABLES = ("border_openness", "border_side_difference", "border_queues", "delimited_share",
                        "conflict_incidents")
-BASIN_VARIABLES = ("water_energy_coop",)
+DEAL_VARIABLES = ("water_energy_coop",)
 
 _I = np.array([i for i, _ in UPPER_PAIRS])
 _J = np.array([j for _, j in UPPER_PAIRS])
@@ -62,7 +62,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
 
     Returns:
         ``{"region": {var: (R,)}, "country": {var: (R, 5)}, "dyad": {var: (R, 10)}}``; dyad
-        variables that only exist for neighbours (or basin partners) are NaN elsewhere.
+        variables that only exist for neighbours (or deal partners) are NaN elsewhere.
     """
     n = geo.border_km.shape[0]
     r = world.replicates
@@ -70,7 +70,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
     length = geo.border_km[None] * np.ones((r, 1, 1))
     openness = world.border_openness
     mutual_trust = 0.5 * (world.trust + np.swapaxes(world.trust, 1, 2))
-    partners = geo.basin_partners
+    partners = geo.deal_partners
     with np.errstate(invalid="ignore", divide="ignore"):
         # Region.
         intra = world.trade_musd.sum(axis=(1, 2))
@@ -82,7 +82,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "institutional": world.institution_depth,
             "trade_share": trade_share,
             "border_openness": _weighted_mean(openness.reshape(r, -1), length.reshape(r, -1), axis=1),
-            "water_energy_coop": (world.water_energy_deal * partners).sum(axis=(1, 2)) / partners.sum(),
+            "water_energy_coop": (world.water_energy_kept * partners).sum(axis=(1, 2)) / partners.sum(),
             "trust": region_trust,
             "conflict_incidents": incidents_total,
             "water_shortfall": _weighted_mean(world.water_shortfall, world.water_demand_km3, axis=1),
@@ -101,7 +101,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "institutional": world.institution_depth[:, None] * world.participation,
             "trade_share": np.divide(own_intra, own_total, out=np.zeros_like(own_intra), where=own_total > 0),
             "border_openness": _weighted_mean(openness, length, axis=2),
-            "water_energy_coop": _weighted_mean(world.water_energy_deal, partners * np.ones((r, 1, 1)), axis=2),
+            "water_energy_coop": _weighted_mean(world.water_energy_kept, partners * np.ones((r, 1, 1)), axis=2),
             "trust": own_trust,
             "conflict_incidents": own_incidents,
             "water_shortfall": world.water_shortfall,
@@ -123,9 +123,9 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "border_queues": _dyads(economy.border_queues(world.securitisation, world.trust, params)),
             "delimited_share": _dyads(world.delimited),
             "conflict_incidents": _dyads(world.incidents),
-            "water_energy_coop": _dyads(world.water_energy_deal),
+            "water_energy_coop": _dyads(world.water_energy_kept),
         }
-        for names, exists in ((NEIGHBOUR_VARIABLES, adjacent), (BASIN_VARIABLES, partners)):
+        for names, exists in ((NEIGHBOUR_VARIABLES, adjacent), (DEAL_VARIABLES, partners)):
             for name in names:
                 dyad[name] = np.where(exists[_I, _J], dyad[name], np.nan)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.engine import ENTITIES, Trajectory
 from sim.geography import DYADS, UPPER_PAIRS, load_geography
-from sim.indices import BASIN_VARIABLES, NEIGHBOUR_VARIABLES, VARIABLES
+from sim.indices import DEAL_VARIABLES, NEIGHBOUR_VARIABLES, VARIABLES
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,10 @@ class VariableRef:
 
 
 def _check_dyad(text: str, dyad: str, variable: str) -> None:
-    """Border variables exist for neighbours only, water-energy deals for basin partners only."""
+    """Border variables exist for neighbours only, water-energy deals for deal partners only."""
     geo = load_geography()
     for names, exists, pairs in ((NEIGHBOUR_VARIABLES, geo.adjacent, "neighbours (a common border)"),
-                                 (BASIN_VARIABLES, geo.basin_partners, "basin partners")):
+                                 (DEAL_VARIABLES, geo.deal_partners, "deal partners")):
         allowed = [name for name, (i, j) in zip(DYADS, UPPER_PAIRS) if exists[i, j]]
         if variable in names and dyad not in allowed:
             raise ValueError(f"{text!r}: {variable} exists for {pairs} only and {dyad} are not; "

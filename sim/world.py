@@ -25,6 +25,7 @@ class World:
         energy_deficit: share of winter electricity not supplied (R, 5).
         river_outflow_km3: water leaving the basins toward the Aral Sea (R, 2).
         water_energy_deal: strength of fuel-for-water deals, symmetric (R, 5, 5).
+        water_energy_kept: the part of each deal both sides honoured this year, symmetric (R, 5, 5).
         fuel_delivered: 1 where i delivered the agreed fuel to j this year (R, 5, 5).
         border_side: openness of i's side of its border with j (R, 5, 5).
         securitisation: how much the border i-j is treated as a security line (R, 5, 5).
@@ -49,6 +50,7 @@ class World:
     energy_deficit: np.ndarray
     river_outflow_km3: np.ndarray
     water_energy_deal: np.ndarray
+    water_energy_kept: np.ndarray
     fuel_delivered: np.ndarray
     border_side: np.ndarray
     securitisation: np.ndarray
@@ -96,6 +98,7 @@ def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991
         energy_deficit=np.zeros((r, n)),
         river_outflow_km3=np.zeros((r, len(geo.mean_flow_km3))),
         water_energy_deal=np.zeros((r, n, n)),
+        water_energy_kept=np.zeros((r, n, n)),
         fuel_delivered=np.zeros((r, n, n)),
         border_side=np.tile(off_diagonal, (r, 1, 1)),
         securitisation=np.zeros((r, n, n)),

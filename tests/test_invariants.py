@@ -107,7 +107,7 @@ def test_required_variables_present(baseline):
     assert set(DYAD_REQUIRED) <= variables("dyad")
 
 
-def test_border_variables_only_for_neighbours_water_deals_only_for_basin_partners(baseline):
+def test_border_variables_only_for_neighbours_water_deals_only_for_deal_partners(baseline):
     geo = load_geography()
     index = {code: k for k, code in enumerate(STATES)}
 
@@ -116,11 +116,11 @@ def test_border_variables_only_for_neighbours_water_deals_only_for_basin_partner
         return set(rows["entity"].unique())
 
     neighbours = {d for d in DYADS if geo.adjacent[index[d[:3]], index[d[4:]]]}
-    partners = {d for d in DYADS if geo.basin_partners[index[d[:3]], index[d[4:]]]}
+    partners = {d for d in DYADS if geo.deal_partners[index[d[:3]], index[d[4:]]]}
     for variable in ("border_openness", "delimited_share", "conflict_incidents"):
         assert entities(variable) == neighbours
     assert "KGZ-UZB" in neighbours and "KAZ-TJK" not in neighbours
-    assert entities("water_energy_coop") == partners
+    assert entities("water_energy_coop") == partners == {"KAZ-KGZ", "KGZ-UZB", "TJK-TKM", "TJK-UZB"}
     assert entities("trade_flow") == entities("trust") == set(DYADS)
 
 
