@@ -94,7 +94,7 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
     Replicate k has the same seed, posterior draw and disposition key at every design point
     and in every scenario (common random numbers), so differences between points and
     scenarios are paired. The design's parameters replace the drawn values of the same name;
-    a scenario's own ``[parameters]`` replace the drawn ones too.
+    a scenario's assumed parameters replace the drawn ones too.
     """
     runs = posterior_plan(experiment.seed, experiment.replicates, 1, source or parameter_source(experiment.parameters_from))
     drawn = {name: values for name, values in runs.parameters.items() if name not in points.columns}
@@ -105,7 +105,7 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
             flat = np.arange(start, min(per_scenario, start + experiment.chunk_runs))
             point, replicate = np.divmod(flat, experiment.replicates)
             own = {name: np.broadcast_to(values, (experiment.replicates,))[replicate]
-                   for name, values in drawn.items() if name not in scenario.parameters}
+                   for name, values in drawn.items() if name not in scenario.assumed_parameters}
             chunks.append(Chunk(
                 index=len(chunks),
                 scenario=scenario,

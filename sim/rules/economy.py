@@ -46,10 +46,11 @@ def trade_policy(trade_barrier: np.ndarray, disposition: np.ndarray, params: Par
     The regime belongs to the state and moves each year by ``trade_policy_rate`` toward what
     its leader's disposition wants, ``trade_barrier_closed · (1 - disposition)``: a closed
     leader rations foreign exchange and taxes imports, an open one liberalises. Uzbekistan
-    kept exchange controls from October 1996 until the unification of the rate on
-    5 September 2017, a year after its change of leader, and cut import duties and abolished
-    export duties in 2017-2018 (Central Banking 1996; RFE/RL 2017); its trade doubled
-    relative to GDP from 2017 to 2022 (World Bank, Country Economic Memorandum 2025).
+    kept exchange controls from October 1996 (Central Banking 1996) until the unification of
+    its exchange rate on 5 September 2017, a year after its change of leader (RFE/RL 2017),
+    and abolished export duties by a decree of 15 December 2017 (AzerNews, cited in
+    docs/dispositions.md); its trade doubled relative to GDP from 2017 to 2022 (World Bank,
+    Country Economic Memorandum 2025).
 
     Args:
         trade_barrier: last year's regime (R, 5).
