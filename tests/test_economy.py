@@ -152,14 +152,11 @@ def test_trade_regime_moves_part_way_toward_what_the_leader_wants(barrier, dispo
 
 @settings(max_examples=50, deadline=None)
 @given(barrier=arrays(float, (R, N), elements=st.floats(0.0, 0.9)),
-       disposition=arrays(float, (R, N), elements=unit), more=st.floats(0.01, 1.0))
+       disposition=arrays(float, (R, N), elements=st.floats(0.0, 0.9)), more=st.floats(0.01, 0.1))
 def test_a_more_open_leader_lowers_the_barrier(params, barrier, disposition, more):
-    opener = np.clip(disposition + more, 0.0, 1.0)
-    changed = opener > disposition
     closed = economy.trade_policy(barrier, disposition, params)
-    opened = economy.trade_policy(barrier, opener, params)
-    assert np.all(opened[changed] < closed[changed])
-    np.testing.assert_array_equal(opened[~changed], closed[~changed])
+    opened = economy.trade_policy(barrier, disposition + more, params)
+    assert np.all(opened < closed)
 
 
 def test_a_new_open_leader_dismantles_the_regime_over_a_few_years(params):
