@@ -83,7 +83,16 @@ def _reason(note: str) -> str:
 Reason = Annotated[str, AfterValidator(_reason)]
 
 
-class LeaderChange(Strict):
+class _OwnDisposition(Strict):
+    """Base of the entries that may give a disposition of their own (``disposition_range``)."""
+
+    @field_validator("disposition_range", mode="before", check_fields=False)
+    @classmethod
+    def _range_numbers(cls, values):
+        return _float_list(values)
+
+
+class LeaderChange(_OwnDisposition):
     """A new leader takes office in ``year`` (his first full year in office).
 
     His disposition toward the neighbours comes from one of: ``leader``, a coded row of
@@ -99,11 +108,6 @@ class LeaderChange(Strict):
     disposition: FiniteFloat | None = Field(default=None, ge=0.0, le=1.0)
     disposition_range: list[FiniteFloat] | None = Field(default=None, min_length=2, max_length=2)
     note: str = ""
-
-    @field_validator("disposition_range", mode="before")
-    @classmethod
-    def _range_numbers(cls, values):
-        return _float_list(values)
 
     @model_validator(mode="after")
     def _one_source(self) -> LeaderChange:
@@ -141,7 +145,7 @@ class AssumedParameter(Strict):
     note: Reason
 
 
-class AssumedDisposition(Strict):
+class AssumedDisposition(_OwnDisposition):
     """A disposition held in ``country`` from ``year`` on without a change of leader, and why.
 
     ``disposition`` alone is a fixed value; ``disposition_range = [low, high]`` is drawn in
@@ -154,11 +158,6 @@ class AssumedDisposition(Strict):
     disposition: FiniteFloat | None = Field(default=None, ge=0.0, le=1.0)
     disposition_range: list[FiniteFloat] | None = Field(default=None, min_length=2, max_length=2)
     note: Reason
-
-    @field_validator("disposition_range", mode="before")
-    @classmethod
-    def _range_numbers(cls, values):
-        return _float_list(values)
 
     @model_validator(mode="after")
     def _a_disposition(self) -> AssumedDisposition:
