@@ -1,4 +1,5 @@
-"""Outside drivers: the only things a scenario may set.
+"""Outside drivers: with leader changes, the only inputs a scenario sets (anything else it
+holds fixed is a flagged assumption, :class:`sim.scenario.Assumptions`).
 
 The brief (``shared/BRIEF.md``, "Inputs versus outcomes") separates what lies outside the
 five states' interaction from what the rules must produce. A driver is one of the former:
