@@ -119,6 +119,11 @@ class State(mesa.Agent):
         return float(total / (self.gdp_busd * 1000.0))
 
     @property
+    def trade_barrier(self) -> float:
+        """Share of its trade lost to its own tariffs, non-tariff barriers and exchange controls."""
+        return float(self._row("trade_barrier"))
+
+    @property
     def trade_musd(self) -> dict[str, float]:
         return self._by_partner(self._row("trade_musd"))
 

@@ -95,7 +95,7 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
     Replicate k has the same seed, posterior draw and disposition key at every design point
     and in every scenario (common random numbers), so differences between points and
     scenarios are paired. The design's parameters replace the drawn values of the same name;
-    a scenario's own ``[parameters]`` replace the drawn ones too. With driver factors
+    a scenario's assumed parameters (its ``[assumptions]`` table) replace the drawn ones too. With driver factors
     (:mod:`sim.factors`) every design point runs its own variant of each scenario, so a chunk
     then holds the runs of one point.
     """
@@ -116,7 +116,7 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
                 flat = np.arange(start, min(last, start + experiment.chunk_runs))
                 point, replicate = np.divmod(flat, per_point)
                 own = {name: np.broadcast_to(values, (per_point,))[replicate]
-                       for name, values in drawn.items() if name not in variant.parameters}
+                       for name, values in drawn.items() if name not in variant.assumed_parameters}
                 chunks.append(Chunk(
                     index=len(chunks),
                     scenario=variant,

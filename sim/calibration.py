@@ -169,11 +169,20 @@ def load_calibration(path: str | Path) -> tuple[Calibration, PatternSet, Path]:
 
 
 def scenario_for(path: Path, calibration: Calibration, patterns: PatternSet) -> Scenario:
-    """The calibration's scenario (next to the file, else a shipped one), run to the patterns' last year."""
+    """The calibration's scenario (next to the file, else a shipped one), run to the patterns' last year.
+
+    It must rest on outside drivers alone: the calibration fits the parameters, and an assumed
+    parameter or held disposition would stand in for what the narrative is to pin down.
+    """
     beside = path.parent / calibration.scenario
     reference = beside if beside.is_file() or beside.with_suffix(".toml").is_file() else calibration.scenario
-    return load_scenario(resolve_path(reference) if Path(reference).is_file() else reference,
-                         end_year=patterns.last_year)
+    scenario = load_scenario(resolve_path(reference) if Path(reference).is_file() else reference,
+                             end_year=patterns.last_year)
+    if scenario.assumption_lines():
+        raise CalibrationError(f"{path}: scenario: {calibration.scenario!r} rests on assumptions "
+                               f"({'; '.join(scenario.assumption_lines())}); allowed: a scenario of outside drivers "
+                               "alone (fix a parameter with [fixed] instead)")
+    return scenario
 
 
 def patterns_in_use(patterns: PatternSet, use: str) -> list[str]:

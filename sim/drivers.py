@@ -1,4 +1,5 @@
-"""Outside drivers: the only things a scenario may set.
+"""Outside drivers: with leader changes, the only inputs a scenario sets (anything else it
+holds fixed is a flagged assumption, :class:`sim.scenario.Assumptions`).
 
 The brief (``shared/BRIEF.md``, "Inputs versus outcomes") separates what lies outside the
 five states' interaction from what the rules must produce. A driver is one of the former:
@@ -103,13 +104,16 @@ class DriverPaths:
 
     def hand_over(self, year: int, country: str, disposition: Disposition | None) -> None:
         """A new leader from ``year``; with no disposition of his own he keeps the old one."""
-        row, col = year - FIRST_YEAR, STATES.index(country)
-        self.paths["leader_change"][row, col] = 1.0
-        if disposition is None:
-            return
+        self.paths["leader_change"][year - FIRST_YEAR, STATES.index(country)] = 1.0
+        if disposition is not None:
+            self.hold(year, country, disposition)
+
+    def hold(self, year: int, country: str, disposition: Disposition) -> None:
+        """``disposition`` in office in ``country`` from ``year`` on. Without :meth:`hand_over`
+        there is no change of leader: a scenario may only assume this ([assumptions])."""
         if disposition not in self.dispositions:
             self.dispositions.append(disposition)
-        self.leader_slot[row:, col] = self.dispositions.index(disposition)
+        self.leader_slot[year - FIRST_YEAR:, STATES.index(country)] = self.dispositions.index(disposition)
 
     def at(self, year: int, disposition_values: np.ndarray) -> SimpleNamespace:
         """All drivers in one year as (entities,) arrays; region drivers as floats.

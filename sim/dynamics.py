@@ -35,6 +35,8 @@ class Decisions:
         withdrawal_claim: i's claim on its rivers relative to its quota (R, 5).
         willingness_to_meet: i's willingness to meet the other leaders (R, 5).
         support: i's support for a deep Central-Asia-only body (R, 5).
+        trade_barrier: i's trade regime, the share of its trade lost to its own tariffs,
+            non-tariff barriers and exchange controls (R, 5).
     """
 
     border_side: np.ndarray
@@ -44,6 +46,7 @@ class Decisions:
     withdrawal_claim: np.ndarray
     willingness_to_meet: np.ndarray
     support: np.ndarray
+    trade_barrier: np.ndarray
 
     def of_state(self, index: int) -> Decisions:
         """The row of one deciding state (keeps the axis, length 1)."""
@@ -81,6 +84,7 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
         withdrawal_claim=water.withdrawal_claims(world.water_shortfall, params),
         willingness_to_meet=meet,
         support=institutions.support(meet, pull, drivers.neutrality),
+        trade_barrier=economy.trade_policy(world.trade_barrier, disposition, params),
     )
 
 
@@ -125,7 +129,8 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     # Economy.
     gdp = economy.gdp(year, water_year.shortfall, water_year.energy_deficit, geo, params)
     trade = economy.trade_flows(
-        gdp, openness, securitisation, world.trust, drivers.eurasian_bloc_member, taking_part, depth, geo, params
+        gdp, openness, securitisation, world.trust, drivers.eurasian_bloc_member, taking_part, depth,
+        decisions.trade_barrier, geo, params,
     )
 
     # Leaders and trust.
@@ -154,7 +159,8 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
         incidents=incidents,
         gdp_busd=gdp,
         trade_musd=trade,
-        extra_trade_musd=economy.extra_regional_trade(gdp, params),
+        extra_trade_musd=economy.extra_regional_trade(gdp, decisions.trade_barrier, params),
+        trade_barrier=decisions.trade_barrier,
         outside_pull=economy.outside_pull(
             drivers.eurasian_bloc_member, drivers.csto_member, securitisation, geo, params
         ),

@@ -75,7 +75,7 @@ def simulate(
         central_dispositions: every leader at his central value instead of a draw.
     """
     geo = load_geography()
-    parameters = Parameters({**scenario.parameters, **(params or {})})
+    parameters = Parameters({**scenario.assumed_parameters, **(params or {})})
     weights = scenario.index_weights.model_dump()
     drivers = scenario.driver_paths()
     streams = RandomStreams(seeds)
@@ -167,9 +167,9 @@ def simulate_plan(scenario: Scenario, plan: Plan, params: Mapping[str, float] | 
                   on_year: Callable[[int], None] | None = None, record: Collection[tuple[str, str]] | None = None,
                   central_dispositions: bool = False) -> Trajectory:
     """Simulate the replicates of a plan (:func:`sim.posterior.plan`): each with its seed,
-    posterior draw and disposition key. The scenario's own ``[parameters]`` and ``params``
+    posterior draw and disposition key. The scenario's assumed parameters and ``params``
     take precedence over the drawn values."""
-    drawn = {name: value for name, value in plan.parameters.items() if name not in scenario.parameters}
+    drawn = {name: value for name, value in plan.parameters.items() if name not in scenario.assumed_parameters}
     return simulate(scenario, plan.seeds, {**drawn, **(params or {})}, on_year, record,
                     disposition_keys=plan.disposition_keys, central_dispositions=central_dispositions)
 

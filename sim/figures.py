@@ -57,6 +57,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "border_side_difference": ("First state's side less the second's", "openness, -1 to 1"),
     "summit": ("Heads-of-state summit held", "share of replicates"),
     "support": ("Support for a Central-Asia-only body", "0-1"),
+    "trade_openness": ("Trade openness", "total trade as a share of GDP"),
+    "trade_barrier": ("Trade regime barrier", "share of trade lost, 0-1"),
 }
 _EVENT_STYLE = {"color": "0.45", "linewidth": 0.7, "linestyle": ":", "zorder": 0}
 _SCENARIO_EVENT_STYLE = {"color": "#0072B2", "linewidth": 0.6, "linestyle": "--", "alpha": 0.6, "zorder": 0}

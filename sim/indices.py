@@ -22,7 +22,7 @@ _SHARED = ("institutional", "trade_share", "border_openness", "water_energy_coop
 # What :func:`measure` records, by scope (outcome names in experiment files refer to these).
 VARIABLES = {
     "region": (*_SHARED, "summit", "political", "integration_index"),
-    "country": (*_SHARED, "gdp", "support", "political", "integration_index"),
+    "country": (*_SHARED, "gdp", "support", "trade_openness", "trade_barrier", "political", "integration_index"),
     "dyad": ("trade_flow", "trust", "border_openness", "border_side_difference", "border_queues", "delimited_share",
              "conflict_incidents", "water_energy_coop"),
 }
@@ -109,6 +109,8 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "delimited_share": _weighted_mean(world.delimited, length, axis=2),
             "gdp": world.gdp_busd,
             "support": world.support,
+            "trade_openness": economy.trade_openness(world.trade_musd, world.extra_trade_musd, world.gdp_busd),
+            "trade_barrier": world.trade_barrier,
         }
         country["political"] = np.clip(own_trust * (1.0 - conflict_penalty(own_incidents, params)), 0.0, 1.0)
 

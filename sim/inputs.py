@@ -13,7 +13,7 @@ import re
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_origin
 
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -69,7 +69,9 @@ def _describe(error: dict, root: type[BaseModel]) -> str:
         for part in error["loc"][:-1]:
             if isinstance(part, str) and part in getattr(model, "model_fields", {}):
                 annotation = model.model_fields[part].annotation
-                model = getattr(annotation, "__args__", (annotation,))[0]
+                arguments = getattr(annotation, "__args__", (annotation,))
+                # list[X] and X | None name X; dict[str, X] names its values, X.
+                model = arguments[-1] if get_origin(annotation) is dict else arguments[0]
         allowed = ", ".join(getattr(model, "model_fields", {}))
         return f"{field}: unknown key; allowed: {allowed}"
     message = error["msg"].removeprefix("Value error, ")

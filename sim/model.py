@@ -64,9 +64,9 @@ class CentralAsia(mesa.Model):
             if posterior is None or draw not in posterior.draws.index:
                 raise ValueError(f"draw {draw}: not a draw of the shipped posterior (sim/data/posterior.csv)")
             drawn = {name: float(values[0]) for name, values in posterior.values([draw]).items()
-                     if name not in self.casim_scenario.parameters}
+                     if name not in self.casim_scenario.assumed_parameters}
         self.draw = NO_DRAW if draw is None else draw
-        self.params = Parameters({**drawn, **self.casim_scenario.parameters, **parameters})
+        self.params = Parameters({**drawn, **self.casim_scenario.assumed_parameters, **parameters})
         self.geography = load_geography()
         self.drivers = self.casim_scenario.driver_paths()
         self.streams = RandomStreams(np.array([self.replicate_seed]))

@@ -167,13 +167,15 @@ def read_json(path: Path) -> dict:
 
 
 def scenario_record(reference: str | Path, scenario) -> dict:
-    """How a scenario was given and resolved, for a manifest."""
+    """How a scenario was given and resolved, for a manifest; ``assumptions`` lists what it
+    holds fixed beyond the outside drivers (empty for a scenario of drivers alone)."""
     from sim.scenario import scenario_sources
 
     return {
         "name": scenario.name,
         "file": str(reference),
         "sha256": scenario.digest(),
+        "assumptions": scenario.assumption_lines(),
         "resolved": scenario.model_dump(mode="json"),
         "sources": scenario_sources(reference),
         "replicates": scenario.replicates,

@@ -24,16 +24,17 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from pydantic import AfterValidator, BeforeValidator
 from scipy.stats import gaussian_kde
 
-from sim.inputs import InputError, read_csv, validated
+from sim.inputs import FiniteFloat, InputError, read_csv, validated
 from sim.output import read_json
 from sim.parameters import parameter_specs
 from sim.randomness import replicate_seeds
-from sim.scenario import ParameterValues
 
 POSTERIOR_FILE = Path(str(resources.files("sim.data").joinpath("posterior.csv")))
 _DRAW_TAG = 0xD7A  # keeps the choice of draws apart from other uses of the run seed
@@ -42,6 +43,29 @@ NO_DRAW = -1  # the ``draw`` of a run whose parameters are not a posterior draw
 
 class PosteriorError(InputError):
     """A posterior or parameter file that cannot be used, as one line."""
+
+
+def _float_values(values):
+    """Integers are fine where a float is expected in ``{name: value}``."""
+    if isinstance(values, dict):
+        return {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+    return values
+
+
+def _check_parameters(values: dict[str, float]) -> dict[str, float]:
+    """Parameter values ``{name: value}``: known names, inside the documented range."""
+    specs = parameter_specs()
+    for name, value in values.items():
+        if name not in specs:
+            raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
+        spec = specs[name]
+        if not spec.min <= value <= spec.max:
+            raise ValueError(f"{name} = {value} is outside its range [{spec.min}, {spec.max}] ({spec.unit})")
+    return values
+
+
+# Parameter values by name, as a parameter-set file gives them.
+ParameterValues = Annotated[dict[str, FiniteFloat], BeforeValidator(_float_values), AfterValidator(_check_parameters)]
 
 
 @dataclass(frozen=True)

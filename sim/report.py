@@ -92,8 +92,10 @@ def _read_csv(path: Path) -> pd.DataFrame | None:
 def _scenario_line(record: dict) -> str:
     resolved = record.get("resolved", {})
     about = f"{resolved.get('start_year')}–{resolved.get('end_year')}. {resolved.get('description', '')}".strip()
+    assumed = len(record.get("assumptions") or [])
+    flag = f" <b>Rests on {assumed} assumption(s): see above.</b>" if assumed else ""
     return (f"<b>{esc(record['name'])}</b> ({esc(str(record.get('file', '')))}), sha256 "
-            f"<code>{esc(record['sha256'])}</code><br><span class=\"note\">{esc(about)}</span>")
+            f"<code>{esc(record['sha256'])}</code><br><span class=\"note\">{esc(about)}</span>{flag}")
 
 
 def _seeds(seeds: list) -> str:
@@ -280,6 +282,32 @@ def section_run(record: dict, analysis_record: dict | None) -> str:
     full = esc(json.dumps(record, indent=2, default=str), quote=False)
     return (f"<h2>What was run</h2><dl>{items}</dl>{analysed}"
             f"<details><summary>Full manifest (JSON)</summary><pre>{full}</pre></details>")
+
+
+def _assumed(record: dict) -> list[tuple[str, list[str]]]:
+    """(scenario, its assumptions) for every scenario of the folder that rests on any."""
+    kind = record["kind"]
+    if kind == "validate":
+        counterfactual = record.get("counterfactual", {})
+        pairs = [(record["scenario"], record.get("scenario_assumptions")),
+                 (counterfactual.get("scenario"), counterfactual.get("assumptions"))]
+    else:
+        scenarios = [record["scenario"]] if kind == "run" else record.get("scenarios", []) if kind in (
+            "compare", "batch") else []
+        pairs = [(scenario["name"], scenario.get("assumptions")) for scenario in scenarios]
+    return [(name, lines) for name, lines in pairs if lines]
+
+
+def section_assumptions(record: dict) -> str:
+    """A warning box listing every assumption the folder's scenarios rest on ('' if none)."""
+    flagged = _assumed(record)
+    if not flagged:
+        return ""
+    items = "".join(f"<li><b>{esc(name)}</b>{_bullets(lines)}</li>" for name, lines in flagged)
+    return ('<div class="warn"><p><b>These results rest on assumptions.</b> Beyond the outside drivers, the '
+            "scenarios below hold fixed what the model otherwise draws or derives (their <code>[assumptions]</code> "
+            "table): parameters at values of their own, dispositions without a change of leader. Read the answers "
+            f"as conditional on them.</p><ul>{items}</ul></div>")
 
 
 # ------------------------------------------------------------------ figures
@@ -561,7 +589,7 @@ def section_validation(record: dict) -> str:
 def _sections(folder: Path, base: Path, record: dict, analysis: Path | None) -> list[str]:
     analysis_record = read_json(analysis / "manifest.json") if analysis else None
     return [f"<h1>{esc(_title(record))}</h1><p class=\"note\">Report of <code>{esc(str(folder.resolve()))}</code>.</p>",
-            section_run(record, analysis_record), section_figures(base, record, analysis),
+            section_assumptions(record), section_run(record, analysis_record), section_figures(base, record, analysis),
             "<h2>Headline numbers</h2>" + NUMBERS[record["kind"]](base, record, analysis),
             section_validation(record)]
 

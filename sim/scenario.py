@@ -1,9 +1,12 @@
 """Scenario files: TOML, validated with pydantic, with ``extends`` for inheritance.
 
-A scenario sets only outside drivers (:mod:`sim.drivers`), parameter overrides
-(:mod:`sim.parameters`) and run settings. Every problem is reported as one line naming the
-file, the field and what is allowed (:class:`ScenarioError`), before anything is written.
-See ``docs/scenarios.md`` for the format.
+A scenario sets only outside drivers (:mod:`sim.drivers`), leader changes and run settings.
+Anything else it wants to hold fixed is an assumption and goes in its ``[assumptions]`` table,
+each with a note saying why: a parameter's value (:mod:`sim.parameters`), or a disposition
+held without a change of leader. Manifests and reports flag a scenario with assumptions
+(:meth:`Scenario.assumption_lines`); no other key sets a parameter or a disposition. Every
+problem is reported as one line naming the file, the field and what is allowed
+(:class:`ScenarioError`), before anything is written. See ``docs/scenarios.md`` for the format.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from sim import leaders
 from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
@@ -43,30 +46,53 @@ class ScenarioError(InputError):
     """A scenario problem, as one line: ``file: field: what is wrong and what is allowed``."""
 
 
-def _float_values(values):
-    """TOML integers are fine where a float is expected in ``{name: value}``."""
-    if isinstance(values, dict):
-        return {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
-    return values
+def _float_list(values):
+    """TOML integers are fine in a list of numbers (``disposition_range``)."""
+    return [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values] \
+        if isinstance(values, list) else values
 
 
-def _check_parameters(values: dict[str, float]) -> dict[str, float]:
-    """Parameter values ``{name: value}``: known names, inside the documented range."""
-    specs = parameter_specs()
-    for name, value in values.items():
-        if name not in specs:
-            raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
-        spec = specs[name]
-        if not spec.min <= value <= spec.max:
-            raise ValueError(f"{name} = {value} is outside its range [{spec.min}, {spec.max}] ({spec.unit})")
-    return values
+def _check_own_disposition(disposition: float | None, disposition_range: list[float] | None) -> None:
+    """A disposition of a scenario's own: a range [low, high] inside [0, 1] holding its mode."""
+    if disposition_range is not None:
+        low, high = disposition_range
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(f"disposition_range = {disposition_range}: give [low, high] with 0 <= low <= high <= 1")
+        if disposition is not None and not low <= disposition <= high:
+            raise ValueError(f"disposition {disposition} lies outside disposition_range {disposition_range}")
 
 
-# Parameter values by name, as scenarios and parameter files give them.
-ParameterValues = Annotated[dict[str, FiniteFloat], BeforeValidator(_float_values), AfterValidator(_check_parameters)]
+def _own_disposition(key: str, disposition: float | None,
+                     disposition_range: list[float] | None) -> leaders.Disposition | None:
+    """A fixed value, or a range drawn with its mode at ``disposition`` (else the middle); None if neither."""
+    if disposition_range is not None:
+        low, high = disposition_range
+        return leaders.Disposition(key, disposition if disposition is not None else (low + high) / 2, low, high)
+    if disposition is not None:
+        return leaders.Disposition(key, disposition, disposition, disposition)
+    return None
 
 
-class LeaderChange(Strict):
+def _reason(note: str) -> str:
+    if not note.strip():
+        raise ValueError("an assumption needs a note saying why it is made (its reason or source)")
+    return note
+
+
+# The note of an assumption: why it is made.
+Reason = Annotated[str, AfterValidator(_reason)]
+
+
+class _OwnDisposition(Strict):
+    """Base of the entries that may give a disposition of their own (``disposition_range``)."""
+
+    @field_validator("disposition_range", mode="before", check_fields=False)
+    @classmethod
+    def _range_numbers(cls, values):
+        return _float_list(values)
+
+
+class LeaderChange(_OwnDisposition):
     """A new leader takes office in ``year`` (his first full year in office).
 
     His disposition toward the neighbours comes from one of: ``leader``, a coded row of
@@ -83,12 +109,6 @@ class LeaderChange(Strict):
     disposition_range: list[FiniteFloat] | None = Field(default=None, min_length=2, max_length=2)
     note: str = ""
 
-    @field_validator("disposition_range", mode="before")
-    @classmethod
-    def _range_numbers(cls, values):
-        return [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values] \
-            if isinstance(values, list) else values
-
     @model_validator(mode="after")
     def _one_source(self) -> LeaderChange:
         if self.leader is not None:
@@ -98,35 +118,89 @@ class LeaderChange(Strict):
                 leaders.leader(self.country, self.leader)
             except KeyError as error:
                 raise ValueError(f"leader: {error.args[0]}") from None
-        if self.disposition_range is not None:
-            low, high = self.disposition_range
-            if not 0.0 <= low <= high <= 1.0:
-                raise ValueError(f"disposition_range = {self.disposition_range}: give [low, high] with "
-                                 "0 <= low <= high <= 1")
-            if self.disposition is not None and not low <= self.disposition <= high:
-                raise ValueError(f"disposition {self.disposition} lies outside disposition_range "
-                                 f"{self.disposition_range}")
+        _check_own_disposition(self.disposition, self.disposition_range)
         return self
 
     def spec(self) -> leaders.Disposition | None:
         """The new leader's disposition, or None when he keeps his predecessor's."""
         if self.leader is not None:
             return leaders.leader(self.country, self.leader).disposition
-        if self.disposition_range is not None:
-            low, high = self.disposition_range
-            mode = self.disposition if self.disposition is not None else (low + high) / 2
-            return leaders.Disposition(f"{self.country}:{self.year}", mode, low, high)
-        if self.disposition is not None:
-            return leaders.Disposition(f"{self.country}:{self.year}", self.disposition, self.disposition,
-                                       self.disposition)
-        return None
+        return _own_disposition(f"{self.country}:{self.year}", self.disposition, self.disposition_range)
+
+
+def _check_driver(name: str) -> None:
+    """A driver name of :data:`DRIVER_SPECS`; a disposition is not one."""
+    allowed = f"allowed: {', '.join(DRIVER_SPECS)}"
+    if name == "leader_disposition":
+        raise ValueError("leader_disposition is not a driver: a disposition changes with [[leader_changes]] or, held "
+                         f"without a change of leader, in [[assumptions.dispositions]]; {allowed}")
+    if name not in DRIVER_SPECS:
+        raise ValueError(f"unknown driver {name!r}; {allowed}")
+
+
+class AssumedParameter(Strict):
+    """A parameter held at a value of the scenario's own for the whole run, and why."""
+
+    value: FiniteFloat
+    note: Reason
+
+
+class AssumedDisposition(_OwnDisposition):
+    """A disposition held in ``country`` from ``year`` on without a change of leader, and why.
+
+    ``disposition`` alone is a fixed value; ``disposition_range = [low, high]`` is drawn in
+    each run from a triangular distribution with its mode at ``disposition`` if given, else
+    at the middle. It holds until a later leader change with a disposition of its own.
+    """
+
+    year: int
+    country: StateCode
+    disposition: FiniteFloat | None = Field(default=None, ge=0.0, le=1.0)
+    disposition_range: list[FiniteFloat] | None = Field(default=None, min_length=2, max_length=2)
+    note: Reason
+
+    @model_validator(mode="after")
+    def _a_disposition(self) -> AssumedDisposition:
+        if self.disposition is None and self.disposition_range is None:
+            raise ValueError("give disposition (a value) or disposition_range ([low, high]) to hold")
+        _check_own_disposition(self.disposition, self.disposition_range)
+        return self
+
+    def spec(self) -> leaders.Disposition:
+        """The held disposition (its draw is keyed apart from a leader change's in the same year)."""
+        return _own_disposition(f"{self.country}:{self.year}:assumed", self.disposition, self.disposition_range)
+
+
+class Assumptions(Strict):
+    """What a scenario holds fixed beyond the outside drivers, each with a note saying why.
+
+    A scenario may set a behavioural parameter, or a disposition without a change of
+    leader, only here; manifests and reports flag every scenario that does
+    (:meth:`Scenario.assumption_lines`).
+    """
+
+    parameters: dict[str, AssumedParameter] = Field(default_factory=dict)
+    dispositions: list[AssumedDisposition] = Field(default_factory=list)
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, values: dict[str, AssumedParameter]) -> dict[str, AssumedParameter]:
+        specs = parameter_specs()
+        for name, assumed in values.items():
+            if name not in specs:
+                raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
+            spec = specs[name]
+            if not spec.min <= assumed.value <= spec.max:
+                raise ValueError(f"{name}.value = {assumed.value} is outside its range [{spec.min}, {spec.max}] "
+                                 f"({spec.unit})")
+        return values
 
 
 class Intervention(Strict):
     """A timed change of one outside driver.
 
     ``target`` is ``driver`` (every entity) or ``driver.ENTITY`` (``river_flow.syr``,
-    ``leader_disposition.UZB``). Exactly one of ``set`` (hold a value), ``scale`` (multiply)
+    ``csto_member.UZB``). Exactly one of ``set`` (hold a value), ``scale`` (multiply)
     or ``ramp`` (move linearly to this value by ``end_year``, then hold it) is given.
     ``set`` and ``scale`` apply from ``year`` to ``end_year`` (default: the end of the run).
     """
@@ -143,8 +217,7 @@ class Intervention(Strict):
     @classmethod
     def _known_target(cls, target: str) -> str:
         name, dot, entity = target.partition(".")
-        if name not in DRIVER_SPECS:
-            raise ValueError(f"unknown driver {name!r}; allowed: {', '.join(DRIVER_SPECS)}")
+        _check_driver(name)
         entities = DRIVER_SPECS[name].entities
         if dot and entity not in entities:
             raise ValueError(f"unknown entity {entity!r} for {name}; allowed: {', '.join(entities)}")
@@ -188,18 +261,25 @@ class Scenario(Strict):
     end_year: int = Field(default=2050, ge=FIRST_YEAR, le=LAST_YEAR)
     replicates: int = Field(default=20, ge=1, le=MAX_REPLICATES)
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
-    parameters: ParameterValues = Field(default_factory=dict)
     drivers: dict[str, dict[str, FiniteFloat]] = Field(default_factory=dict)
     leader_changes: list[LeaderChange] = Field(default_factory=list)
     interventions: list[Intervention] = Field(default_factory=list)
     index_weights: IndexWeights = Field(default_factory=IndexWeights)
+    assumptions: Assumptions = Field(default_factory=Assumptions)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parameters_are_assumptions(cls, data):
+        if isinstance(data, dict) and "parameters" in data:
+            raise ValueError("parameters: a scenario sets a parameter only as an assumption; allowed: "
+                             "[assumptions.parameters.NAME] with value and note (docs/scenarios.md)")
+        return data
 
     @field_validator("drivers")
     @classmethod
     def _known_drivers(cls, values: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         for name, entities in values.items():
-            if name not in DRIVER_SPECS:
-                raise ValueError(f"unknown driver {name!r}; allowed: {', '.join(DRIVER_SPECS)}")
+            _check_driver(name)
             spec = DRIVER_SPECS[name]
             for entity, value in entities.items():
                 if entity not in spec.entities:
@@ -212,7 +292,8 @@ class Scenario(Strict):
     def _years_in_run(self) -> Scenario:
         if self.end_year <= self.start_year:
             raise ValueError(f"end_year {self.end_year} must be after start_year {self.start_year}")
-        for kind, items in (("leader_changes", self.leader_changes), ("interventions", self.interventions)):
+        for kind, items in (("leader_changes", self.leader_changes), ("interventions", self.interventions),
+                            ("assumptions.dispositions", self.assumptions.dispositions)):
             for k, item in enumerate(items):
                 for field in ("year", "end_year"):
                     year = getattr(item, field, None)
@@ -221,6 +302,21 @@ class Scenario(Strict):
                     if year is not None and not FIRST_YEAR <= year <= last:
                         raise ValueError(f"{kind}[{k}].{field} = {year} is outside the run; allowed: {FIRST_YEAR}-{last}")
         return self
+
+    @property
+    def assumed_parameters(self) -> dict[str, float]:
+        """The parameter values the scenario assumes, by name."""
+        return {name: assumed.value for name, assumed in self.assumptions.parameters.items()}
+
+    def assumption_lines(self) -> list[str]:
+        """Every assumption in words, with its note: what manifests and reports flag (empty if none)."""
+        lines = [f"parameter {name} held at {assumed.value:g} in every run: {assumed.note}"
+                 for name, assumed in self.assumptions.parameters.items()]
+        for held in self.assumptions.dispositions:
+            value = f"in {held.disposition_range}" if held.disposition_range is not None else f"at {held.disposition:g}"
+            lines.append(f"disposition of {held.country} held {value} from {held.year} without a change of leader: "
+                         f"{held.note}")
+        return lines
 
     @property
     def years(self) -> np.ndarray:
@@ -242,11 +338,14 @@ class Scenario(Strict):
             spec = DRIVER_SPECS[name]
             for entity, value in entities.items():
                 paths.paths[name][:, spec.entities.index(entity)] = value
-        changes = sorted(self.leader_changes, key=lambda change: change.year)
-        events = [(c.year, 0, c) for c in changes] + [(i.year, 1, i) for i in self.interventions]
+        # Within a year: leader changes, then dispositions held without one, then interventions.
+        events = [(c.year, 0, c) for c in self.leader_changes] \
+            + [(h.year, 1, h) for h in self.assumptions.dispositions] + [(i.year, 2, i) for i in self.interventions]
         for _, _, event in sorted(events, key=lambda e: (e[0], e[1])):
             if isinstance(event, LeaderChange):
                 paths.hand_over(event.year, event.country, event.spec())
+            elif isinstance(event, AssumedDisposition):
+                paths.hold(event.year, event.country, event.spec())
             else:
                 _apply_intervention(paths, event, self.interventions.index(event))
         return paths
@@ -292,6 +391,10 @@ def _within_run(merged: dict, own_end_year: int | None) -> dict:
     """Drop inherited events after a child's shorter run and clip their end years."""
     if own_end_year is None:
         return merged
+    assumptions = merged.get("assumptions", {})
+    if "dispositions" in assumptions:
+        held = [h for h in assumptions["dispositions"] if h["year"] <= own_end_year]
+        merged["assumptions"] = {**assumptions, "dispositions": held}
     for key in ("leader_changes", "interventions"):
         # The parent was validated on its own, so events are tables with integer years.
         kept = [event for event in merged.get(key, []) if event["year"] <= own_end_year]
@@ -302,20 +405,30 @@ def _within_run(merged: dict, own_end_year: int | None) -> dict:
     return merged
 
 
+def _replace_by_year_and_country(parent: list, child: list) -> list:
+    """The child's entries, and the parent's that no child entry of the same year and country replaces."""
+    replaced = {(c.get("year"), c.get("country")) for c in child if isinstance(c, dict)}
+    return [c for c in parent if (c.get("year"), c.get("country")) not in replaced] + child
+
+
 def _merge(parent: dict, child: dict) -> dict:
     merged = dict(parent)
     for key, value in child.items():
-        if key in ("parameters", "index_weights") and isinstance(value, dict):
+        if key == "index_weights" and isinstance(value, dict):
             merged[key] = {**parent.get(key, {}), **value}
+        elif key == "assumptions" and isinstance(value, dict):
+            inherited = parent.get(key, {})
+            merged[key] = {**inherited, **value,
+                           "parameters": {**inherited.get("parameters", {}), **value.get("parameters", {})},
+                           "dispositions": _replace_by_year_and_country(inherited.get("dispositions", []),
+                                                                        value.get("dispositions", []))}
         elif key == "drivers" and isinstance(value, dict):
             drivers = {name: dict(entities) for name, entities in parent.get("drivers", {}).items()}
             for name, entities in value.items():
                 drivers[name] = {**drivers.get(name, {}), **entities} if isinstance(entities, dict) else entities
             merged[key] = drivers
         elif key == "leader_changes" and isinstance(value, list):
-            replaced = {(c.get("year"), c.get("country")) for c in value if isinstance(c, dict)}
-            kept = [c for c in parent.get(key, []) if (c.get("year"), c.get("country")) not in replaced]
-            merged[key] = kept + value
+            merged[key] = _replace_by_year_and_country(parent.get(key, []), value)
         elif key == "interventions" and isinstance(value, list):
             merged[key] = parent.get(key, []) + value
         else:

@@ -128,6 +128,7 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
     summary = {
         "scenario": scenarios["scenario"].name,
         "scenario_sha256": scenarios["scenario"].digest(),
+        "scenario_assumptions": scenarios["scenario"].assumption_lines(),
         "replicates": len(runs.seeds),
         "seed": seed,
         "runs": runs.record(),
@@ -147,6 +148,7 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
         table["counterfactual_pass_rate"] = check_all(patterns, trajectories["counterfactual"]).mean(axis=1)
         summary["counterfactual"] = {
             "scenario": scenarios["counterfactual"].name,
+            "assumptions": scenarios["counterfactual"].assumption_lines(),
             "opening_patterns": _counts(table, "counterfactual_pass_rate", table["opening"]),
             "opening_patterns_in_scenario": _counts(table, "pass_rate", table["opening"]),
         }
@@ -208,5 +210,11 @@ def headline(summary: dict) -> str:
         lines.append(f"opening patterns: {cf['opening_patterns_in_scenario']['reproduced']} of "
                      f"{cf['opening_patterns']['patterns']} in {summary['scenario']}, "
                      f"{cf['opening_patterns']['reproduced']} in the counterfactual {cf['scenario']}")
+    for name, assumed in ((summary["scenario"], summary.get("scenario_assumptions")),
+                          (summary.get("counterfactual", {}).get("scenario"),
+                           summary.get("counterfactual", {}).get("assumptions"))):
+        if assumed:
+            lines.append(f"{name} rests on {len(assumed)} assumption(s) beyond the outside drivers: "
+                         + "; ".join(assumed))
     return "\n".join(lines)
 

@@ -34,6 +34,8 @@ class World:
         gdp_busd: GDP, $ billion (R, 5).
         trade_musd: bilateral trade i-j, $ million a year (R, 5, 5).
         extra_trade_musd: trade with the rest of the world, $ million a year (R, 5).
+        trade_barrier: each state's trade regime, the share of its trade lost to its own
+            tariffs, non-tariff barriers and exchange controls (R, 5).
         outside_pull: pull of outside blocs on each state (R, 5).
         trust: i's trust in j (R, 5, 5).
         dispute: personal dispute between the leaders of i and j (R, 5, 5).
@@ -59,6 +61,7 @@ class World:
     gdp_busd: np.ndarray
     trade_musd: np.ndarray
     extra_trade_musd: np.ndarray
+    trade_barrier: np.ndarray
     outside_pull: np.ndarray
     trust: np.ndarray
     dispute: np.ndarray
@@ -78,7 +81,8 @@ class World:
 
 
 def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991_gdp: np.ndarray) -> World:
-    """The state entering 1991: Soviet-era open borders, nothing delimited, no bodies yet.
+    """The state entering 1991: Soviet-era open borders, one customs territory and currency
+    (no trade barriers), nothing delimited, no bodies yet.
 
     Args:
         replicates: R.
@@ -107,6 +111,7 @@ def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991
         gdp_busd=np.tile(year_1991_gdp, (r, 1)),
         trade_musd=np.zeros((r, n, n)),
         extra_trade_musd=np.zeros((r, n)),
+        trade_barrier=np.zeros((r, n)),
         outside_pull=np.zeros((r, n)),
         trust=trust,
         dispute=np.zeros((r, n, n)),

@@ -193,15 +193,17 @@ source = "hand-made for the test"
 
 
 def write_tiny_batch(folder: Path, name: str, *, samples: int, chunk_runs: int) -> Path:
-    """A Morris batch over two scenarios to 2030 (the baseline, and one with high tariffs and
-    queues), 2 replicates, keeping the 2030 index, its series and a PRIM question.
+    """A Morris batch over two scenarios to 2030 (the baseline, and one that assumes high
+    tariffs and queues), 2 replicates, keeping the 2030 index, its series and a PRIM question.
 
     Returns:
         The experiment file, ``folder / "exp.toml"``.
     """
     (folder / "short.toml").write_text('extends = "baseline"\nname = "short"\nend_year = 2030\n')
-    (folder / "closed.toml").write_text('extends = "short.toml"\nname = "closed"\n'
-                                        'parameters = { tariff_equivalent = 0.9, queue_friction = 0.9 }\n')
+    (folder / "closed.toml").write_text(
+        'extends = "short.toml"\nname = "closed"\n'
+        '[assumptions.parameters]\ntariff_equivalent = { value = 0.9, note = "high tariffs (test)" }\n'
+        'queue_friction = { value = 0.9, note = "long queues (test)" }\n')
     path = folder / "exp.toml"
     path.write_text(f"""
 name = "{name}"

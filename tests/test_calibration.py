@@ -104,6 +104,32 @@ def test_a_bad_calibration_file_is_one_line_and_writes_nothing(tiny, capsys, edi
     assert not (tiny / "out").exists()
 
 
+def test_a_calibration_refuses_a_scenario_that_rests_on_assumptions(tiny, capsys):
+    """The calibration fits the parameters to history from outside drivers alone: an assumed
+    parameter would be overwritten by the draws, an assumed disposition would fit around it."""
+    scenario = tiny / "short.toml"
+    scenario.write_text(scenario.read_text() + '[[assumptions.dispositions]]\nyear = 1995\ncountry = "UZB"\n'
+                        'disposition = 0.9\nnote = "an early opening"\n')
+    assert _calibrate(tiny, tiny / "out") == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "calibration.toml" in error and "scenario" in error
+    assert "an early opening" in error and "allowed" in error
+    assert not (tiny / "out").exists()
+
+
+def test_validate_flags_a_scenario_that_rests_on_assumptions(tmp_path, capsys):
+    assumed = tmp_path / "assumed.toml"
+    assumed.write_text('name = "assumed"\nextends = "baseline"\n[assumptions.parameters.trust_learning_rate]\n'
+                       'value = 0.25\nnote = "faster learning (test)"\n')
+    out = tmp_path / "validation"
+    assert main(["validate", "--scenario", str(assumed), "--replicates", "2", "--out", str(out)]) == 0
+    record = json.loads((out / "manifest.json").read_text())
+    assert record["scenario_assumptions"] == [
+        "parameter trust_learning_rate held at 0.25 in every run: faster learning (test)"]
+    assert record["counterfactual"]["assumptions"] == []
+    assert "assumed rests on 1 assumption(s)" in capsys.readouterr().out
+
+
 def test_a_narrower_prior_needs_a_source(tiny):
     path = tiny / "calibration.toml"
     sourced = ('[priors.trust_learning_rate]\nlow = 0.1\nhigh = 0.5\n'

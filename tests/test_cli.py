@@ -229,7 +229,8 @@ def test_compare_same_name_twice_exits_2(short_scenario_path, tmp_path, capsys):
 
 
 def test_compare_with_a_bad_second_scenario_writes_nothing(short_scenario_path, write_toml, tmp_path, capsys):
-    bad = write_toml('name = "bad"\n[parameters]\ntrust_learning_rate = 7.0\n', "bad.toml")
+    bad = write_toml('name = "bad"\n[assumptions.parameters.trust_learning_rate]\nvalue = 7.0\nnote = "x"\n',
+                     "bad.toml")
     out = tmp_path / "out"
     code = main(["compare", str(short_scenario_path), str(bad), "--out", str(out)])
     assert code == 2

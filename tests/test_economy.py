@@ -1,4 +1,5 @@
-"""Directions of ``sim/rules/economy.py``: gravity trade behind border frictions, outside pull, GDP."""
+"""Directions of ``sim/rules/economy.py``: gravity trade behind border frictions and trade
+regimes, the regimes themselves, outside pull, GDP."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sim.rules import economy
 N = len(STATES)
 R = 2
 TOL = 1e-9
-KAZ, KGZ, TJK, UZB = (STATES.index(c) for c in ("KAZ", "KGZ", "TJK", "UZB"))
+KAZ, KGZ, TJK, TKM, UZB = (STATES.index(c) for c in ("KAZ", "KGZ", "TJK", "TKM", "UZB"))
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 matrices = arrays(float, (R, N, N), elements=unit)
@@ -28,7 +29,7 @@ def _symmetric(matrix: np.ndarray) -> np.ndarray:
 
 
 def _flows(geo, params, *, openness, securitisation=None, trust=None, bloc=None, participation=None, depth=None,
-           gdp=None):
+           gdp=None, barrier=None):
     r = openness.shape[0]
     return economy.trade_flows(
         geo.gdp_2023_busd[None] * np.ones((r, 1)) if gdp is None else gdp,
@@ -38,6 +39,7 @@ def _flows(geo, params, *, openness, securitisation=None, trust=None, bloc=None,
         np.zeros(N) if bloc is None else bloc,
         np.zeros((r, N)) if participation is None else participation,
         np.zeros(r) if depth is None else depth,
+        np.zeros((r, N)) if barrier is None else barrier,
         geo, params,
     )
 
@@ -46,12 +48,13 @@ def _flows(geo, params, *, openness, securitisation=None, trust=None, bloc=None,
 @given(openness=matrices, securitisation=matrices, trust=matrices, bloc=flags,
        participation=arrays(float, (R, N), elements=st.sampled_from([0.0, 1.0])),
        depth=arrays(float, (R,), elements=unit),
-       gdp=arrays(float, (R, N), elements=st.floats(0.5, 500.0)))
+       gdp=arrays(float, (R, N), elements=st.floats(0.5, 500.0)),
+       barrier=arrays(float, (R, N), elements=st.floats(0.0, 0.9)))
 def test_trade_flows_symmetric_zero_diagonal_non_negative(geo, params, openness, securitisation, trust, bloc,
-                                                          participation, depth, gdp):
+                                                          participation, depth, gdp, barrier):
     flows = _flows(geo, params, openness=_symmetric(openness) * geo.adjacent,
                    securitisation=_symmetric(securitisation) * geo.adjacent, trust=trust, bloc=bloc,
-                   participation=participation, depth=depth, gdp=gdp)
+                   participation=participation, depth=depth, gdp=gdp, barrier=barrier)
     np.testing.assert_allclose(flows, np.swapaxes(flows, 1, 2), rtol=1e-12, atol=0)
     assert np.all(flows[:, np.arange(N), np.arange(N)] == 0.0)
     assert np.all(flows >= 0.0)
@@ -77,8 +80,9 @@ def test_trade_grows_in_step_with_gdp(geo, params):
     flows = _flows(geo, params, openness=openness, gdp=gdp)
     doubled = _flows(geo, params, openness=openness, gdp=2.0 * gdp)
     np.testing.assert_allclose(doubled, 2.0 * flows)
-    np.testing.assert_allclose(economy.extra_regional_trade(2.0 * gdp, params),
-                               2.0 * economy.extra_regional_trade(gdp, params))
+    barrier = np.full((1, N), 0.3)
+    np.testing.assert_allclose(economy.extra_regional_trade(2.0 * gdp, barrier, params),
+                               2.0 * economy.extra_regional_trade(gdp, barrier, params))
 
 
 def test_closed_borders_stop_trade(geo, params):
@@ -127,6 +131,103 @@ def test_a_deep_regional_body_lowers_tariffs_for_participants(geo, params):
     shallow = _flows(geo, params, openness=openness, participation=everyone, depth=np.zeros(1))
     deep = _flows(geo, params, openness=openness, participation=everyone, depth=np.ones(1))
     assert np.all(deep[0][geo.adjacent] > shallow[0][geo.adjacent])
+
+
+# ------------------------------------------------------------------- trade regimes
+
+
+@settings(max_examples=50, deadline=None)
+@given(barrier=arrays(float, (R, N), elements=st.floats(0.0, 0.9)),
+       disposition=arrays(float, (R, N), elements=unit),
+       closed=st.floats(0.0, 0.9), rate=st.floats(0.05, 1.0))
+def test_trade_regime_moves_part_way_toward_what_the_leader_wants(barrier, disposition, closed, rate):
+    params = Parameters({"trade_barrier_closed": closed, "trade_policy_rate": rate})
+    wanted = closed * (1.0 - disposition)
+    new = economy.trade_policy(barrier, disposition, params)
+    # Toward the wanted regime, never past it, and by the share trade_policy_rate of the gap.
+    np.testing.assert_allclose(new - barrier, rate * (wanted - barrier), atol=1e-12)
+    assert np.all(np.abs(wanted - new) <= np.abs(wanted - barrier) + TOL)
+    assert np.all((new >= -TOL) & (new <= 0.9 + TOL))
+
+
+@settings(max_examples=50, deadline=None)
+@given(barrier=arrays(float, (R, N), elements=st.floats(0.0, 0.9)),
+       disposition=arrays(float, (R, N), elements=st.floats(0.0, 0.9)), more=st.floats(0.01, 0.1))
+def test_a_more_open_leader_lowers_the_barrier(params, barrier, disposition, more):
+    closed = economy.trade_policy(barrier, disposition, params)
+    opened = economy.trade_policy(barrier, disposition + more, params)
+    assert np.all(opened < closed)
+
+
+def test_a_new_open_leader_dismantles_the_regime_over_a_few_years(params):
+    """Karimov (central disposition 0.5) then Mirziyoyev (1.0): the regime falls from its
+    level under Karimov to near zero within five years, as Uzbekistan unified its exchange
+    rate a year after the change and doubled its trade relative to GDP by 2022."""
+    params = Parameters({"trade_barrier_closed": 0.6, "trade_policy_rate": 0.4})
+    karimov, mirziyoyev = np.full((1, N), 0.5), np.full((1, N), 1.0)
+    barrier = np.full((1, N), 0.3)  # 0.6 · (1 - 0.5): what Karimov wants, so it stays
+    np.testing.assert_allclose(economy.trade_policy(barrier, karimov, params), barrier)
+    path = [barrier]
+    for _ in range(5):
+        path.append(economy.trade_policy(path[-1], mirziyoyev, params))
+    assert np.all(np.diff(np.stack(path)[:, 0, UZB]) < 0.0)
+    np.testing.assert_allclose(path[1], 0.3 * 0.6)  # 40% of the gap closed in the first year
+    assert np.all(path[5] < 0.3 * 0.1)  # over 90% of it in five
+
+
+def test_regime_friction_compounds_both_sides_and_vanishes_only_when_both_are_open():
+    barrier = np.zeros((1, N))
+    barrier[0, UZB] = 0.3
+    barrier[0, TKM] = 0.5
+    friction = economy.regime_friction(barrier)
+    np.testing.assert_allclose(friction, np.swapaxes(friction, 1, 2))
+    assert friction[0, KAZ, KGZ] == 0.0  # two open regimes
+    np.testing.assert_allclose(friction[0, KAZ, UZB], 0.3)  # one closed side is enough to lose trade
+    np.testing.assert_allclose(friction[0, TKM, UZB], 1.0 - 0.5 * 0.7)  # losses compound
+
+
+@settings(max_examples=50, deadline=None)
+@given(barrier=arrays(float, (1, N), elements=st.floats(0.0, 0.8)), more=st.floats(0.01, 0.1),
+       state=st.integers(0, N - 1))
+def test_a_state_that_raises_its_barrier_trades_less_with_everyone(geo, params, barrier, more, state):
+    openness = geo.adjacent[None] * 0.8
+    higher = barrier.copy()
+    higher[0, state] += more
+    before = _flows(geo, params, openness=openness, barrier=barrier)
+    after = _flows(geo, params, openness=openness, barrier=higher)
+    others = np.arange(N) != state
+    assert np.all(after[0, state, others] < before[0, state, others])
+    assert np.all(economy.extra_regional_trade(geo.gdp_2023_busd[None], higher, params)[0, state]
+                  < economy.extra_regional_trade(geo.gdp_2023_busd[None], barrier, params)[0, state])
+    # Pairs without the state keep their trade, up to transit through it.
+    assert after[0, KAZ, KGZ] <= before[0, KAZ, KGZ] + TOL
+
+
+def test_a_customs_union_does_not_remove_the_members_own_regimes(geo, params):
+    openness = geo.adjacent[None] * 1.0
+    union = np.zeros(N)
+    union[[KAZ, KGZ]] = 1.0
+    barrier = np.zeros((1, N))
+    controls = barrier.copy()
+    controls[0, KGZ] = 0.3
+    open_regimes = _flows(geo, params, openness=openness, bloc=union, barrier=barrier)
+    with_controls = _flows(geo, params, openness=openness, bloc=union, barrier=controls)
+    np.testing.assert_allclose(with_controls[0, KAZ, KGZ], 0.7 * open_regimes[0, KAZ, KGZ])
+
+
+def test_opening_raises_trade_openness_with_the_rest_of_the_world_too(geo, params):
+    """An opening acts on all of a state's trade, not only on its borders: with its borders
+    as they were, UZB's trade relative to GDP rises by the regime's share of its trade."""
+    openness = geo.adjacent[None] * 0.8
+    gdp = geo.gdp_2023_busd[None] * 1.0
+    closed, opened = np.zeros((1, N)), np.zeros((1, N))
+    closed[0, UZB] = 0.3
+    ratio = []
+    for barrier in (closed, opened):
+        flows = _flows(geo, params, openness=openness, gdp=gdp, barrier=barrier)
+        extra = economy.extra_regional_trade(gdp, barrier, params)
+        ratio.append(economy.trade_openness(flows, extra, gdp)[0, UZB])
+    np.testing.assert_allclose(ratio[1] / ratio[0], 1.0 / 0.7)
 
 
 # ------------------------------------------------------------------- outside pull

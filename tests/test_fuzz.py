@@ -52,7 +52,6 @@ SCENARIO = {
     "end_year": 1999,
     "replicates": 1,
     "seed": 1,
-    "parameters": {"trust_learning_rate": 0.2},
     "drivers": {"river_flow": {"syr": 0.9}},
     "leader_changes": [{"year": 1993, "country": "UZB", "disposition": 0.4}],
     "interventions": [
@@ -61,6 +60,8 @@ SCENARIO = {
         {"year": 1993, "target": "power_demand", "scale": 1.1},
     ],
     "index_weights": {"trade": 1.0, "mobility": 2.0},
+    "assumptions": {"parameters": {"trust_learning_rate": {"value": 0.2, "note": "faster learning"}},
+                    "dispositions": [{"year": 1995, "country": "KGZ", "disposition": 0.6, "note": "held"}]},
 }
 SMALL_SCENARIO = {"name": "s", "end_year": 1999, "replicates": 1}
 EXPERIMENT = {
@@ -216,23 +217,30 @@ def scenario_cases() -> Iterator[Case]:
     def write_bytes(case_id, data, fragments):
         return Case(case_id, argv, {"fuzz.toml": data}, ("fuzz.toml", *fragments))
 
-    floats = {("parameters", "trust_learning_rate"): 7.0, ("drivers", "river_flow", "syr"): 9.0,
+    floats = {("assumptions", "parameters", "trust_learning_rate", "value"): 7.0,
+              ("assumptions", "dispositions", 0, "disposition"): 1.5, ("drivers", "river_flow", "syr"): 9.0,
               ("leader_changes", 0, "disposition"): 1.5, ("interventions", 0, "ramp"): 99.0,
               ("interventions", 1, "set"): 99.0, ("interventions", 2, "scale"): -1.0,
               ("index_weights", "trade"): -1.0, ("index_weights", "mobility"): -0.5}
     integers = {("end_year",): 2200, ("start_year",): 1900, ("replicates",): 0, ("seed",): -1,
                 ("leader_changes", 0, "year"): 2070, ("interventions", 0, "year"): 1900,
-                ("interventions", 1, "end_year"): 2070}
+                ("interventions", 1, "end_year"): 2070, ("assumptions", "dispositions", 0, "year"): 2070}
     yield from number_cases("scenario", SCENARIO, floats, integers, write)
     for path, value in {("name",): 1, ("description",): 2, ("extends",): 3, ("leader_changes", 0, "country"): "XYZ",
                         ("interventions", 0, "target"): 5, ("interventions", 0, "note"): 1,
-                        ("leader_changes",): 5, ("interventions",): {"a": 1}, ("parameters",): [1],
+                        ("leader_changes",): 5, ("interventions",): {"a": 1}, ("assumptions",): [1],
+                        ("assumptions", "parameters"): [1], ("assumptions", "dispositions"): {"a": 1},
+                        ("assumptions", "parameters", "trust_learning_rate"): 0.2,
+                        ("assumptions", "parameters", "trust_learning_rate", "note"): 1,
+                        ("assumptions", "dispositions", 0, "country"): "XYZ",
                         ("drivers", "river_flow"): 0.5, ("index_weights",): 1.0}.items():
         yield write(f"scenario-{'.'.join(map(str, path))}-wrong_type", mutated(SCENARIO, path, value),
                     field_names(path))
     for path, key in {(): "colour", ("leader_changes", 0): "colour", ("interventions", 0): "colour",
                       ("index_weights",): "security", ("drivers",): "border_openness",
-                      ("drivers", "river_flow"): "naryn", ("parameters",): "trust_speed"}.items():
+                      ("drivers", "river_flow"): "naryn", ("assumptions",): "borders",
+                      ("assumptions", "parameters", "trust_learning_rate"): "colour",
+                      ("assumptions", "dispositions", 0): "colour"}.items():
         yield write(f"scenario-unknown-{'.'.join(map(str, (*path, key)))}", mutated(SCENARIO, (*path, key), 0.5),
                     (key,))
     for name in UNSAFE_NAMES:  # no --out: the default results/<name>/ must not escape
@@ -251,6 +259,20 @@ def scenario_cases() -> Iterator[Case]:
         "weights_all_zero": (("index_weights",), {k: 0 for k in ("institutional", "trade", "mobility",
                                                                   "water_energy", "political")}, "index_weights"),
         "end_before_start": (("start_year",), 1999, "end_year"),
+        "parameter_outside_assumptions": (("parameters",), {"trust_learning_rate": 0.2}, "parameters"),
+        "parameter_unknown": (("assumptions", "parameters", "trust_speed"), {"value": 0.5, "note": "x"},
+                              "trust_speed"),
+        "assumed_parameter_without_note": (("assumptions", "parameters", "trust_learning_rate", "note"), DELETE,
+                                           "assumptions.parameters.trust_learning_rate.note"),
+        "assumed_parameter_blank_note": (("assumptions", "parameters", "trust_learning_rate", "note"), " ",
+                                         "assumptions.parameters.trust_learning_rate.note"),
+        "held_disposition_without_value": (("assumptions", "dispositions", 0, "disposition"), DELETE,
+                                           "assumptions.dispositions[0]"),
+        "held_disposition_range_reversed": (("assumptions", "dispositions", 0, "disposition_range"), [0.8, 0.2],
+                                            "assumptions.dispositions[0]"),
+        "disposition_as_driver": (("drivers", "leader_disposition"), {"UZB": 0.5}, "leader_disposition"),
+        "disposition_as_intervention": (("interventions", 1, "target"), "leader_disposition.UZB",
+                                        "leader_disposition"),
     }
     for label, (path, value, fragment) in structure.items():
         yield write(f"scenario-{label}", mutated(SCENARIO, path, value), (fragment,))
@@ -685,7 +707,8 @@ def test_the_valid_inputs_the_cases_break_are_valid(tmp_path):
 # ------------------------------------------------------------------ Hypothesis: random bad inputs
 
 # Float fields with an upper bound (an index weight has none).
-FLOAT_FIELDS = [("parameters", "trust_learning_rate"), ("drivers", "river_flow", "syr"),
+FLOAT_FIELDS = [("assumptions", "parameters", "trust_learning_rate", "value"),
+                ("assumptions", "dispositions", 0, "disposition"), ("drivers", "river_flow", "syr"),
                 ("leader_changes", 0, "disposition"), ("interventions", 0, "ramp"), ("interventions", 1, "set"),
                 ("interventions", 2, "scale")]
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=6)  # no lone surrogates

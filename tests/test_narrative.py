@@ -6,7 +6,8 @@ only the directions of the scenario changes are tested, run by run paired (the s
 posterior draw and leaders' dispositions):
 
 - UZB's 2016 opening opens the KGZ-UZB border and raises regional integration against the
-  counterfactual without it;
+  counterfactual without it, and it lowers UZB's trade barrier and raises its trade with the
+  whole world relative to GDP, which the counterfactual keeps where it was;
 - a water deficit by 2050 shows up as a larger water shortfall;
 - before the new leader the paired histories are identical.
 """
@@ -60,6 +61,19 @@ def test_opening_raises_integration_2019_2030(runs):
     difference = (baseline - closed).dropna()  # paired by seed
     assert len(difference) == REPLICATES
     assert difference.mean() > 0.0, f"paired mean difference of the index 2019-2030: {difference.mean():.4f}"
+
+
+def test_the_opening_acts_on_uzbekistans_trade_regime(runs):
+    """Trade answers policy: the new leader's regime lowers UZB's barrier from 2016 by more than
+    the counterfactual's in every paired run, and raises its trade openness 2019-2024."""
+    def uzb(name, variable):
+        return _series(runs[name], "country", "UZB", variable)
+
+    fall = {name: uzb(name, "trade_barrier").loc[2016] - uzb(name, "trade_barrier").loc[2024]
+            for name in ("baseline", "no_opening_2016")}
+    assert (fall["baseline"] > fall["no_opening_2016"]).all()
+    openness = (uzb("baseline", "trade_openness") - uzb("no_opening_2016", "trade_openness")).loc[2019:2024].mean()
+    assert openness.mean() > 0.0, f"paired mean difference of UZB's trade openness 2019-2024: {openness.mean():.4f}"
 
 
 def test_water_deficit_raises_shortfall_2041_2050(runs):

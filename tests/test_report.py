@@ -86,6 +86,25 @@ def test_a_report_of_each_kind(folders, kind):
     _assert_self_contained(page)
 
 
+@pytest.mark.parametrize("kind", ["compare", "batch"])
+def test_a_scenario_that_rests_on_assumptions_is_flagged_in_manifest_and_report(folders, kind):
+    """closed.toml assumes high tariffs and queues ([assumptions.parameters]): its manifest
+    entry lists both with their notes, and the report opens with a warning naming them."""
+    record = json.loads((folders[kind] / "manifest.json").read_text())
+    assumed = {s["name"]: s["assumptions"] for s in record["scenarios"]}
+    assert assumed["short"] == []
+    assert len(assumed["closed"]) == 2 and "high tariffs (test)" in assumed["closed"][0]
+    page = write_report(folders[kind]).read_text(encoding="utf-8")
+    warning = page[page.index('<div class="warn">'):page.index("<h2>What was run</h2>")]
+    assert "rest on assumptions" in warning and "closed" in warning and "short" not in warning
+    assert "tariff_equivalent" in warning and "long queues (test)" in warning
+
+
+def test_a_report_without_assumptions_has_no_warning_about_them(folders):
+    page = write_report(folders["run"]).read_text(encoding="utf-8")
+    assert "rest on assumptions" not in page
+
+
 def test_the_report_of_an_analysis_folder_describes_its_batch(folders, tmp_path):
     page = write_report(folders["batch"] / "analysis", tmp_path / "analysis.html").read_text(encoding="utf-8")
     assert "casim batch: tiny_report" in page and page.count(PNG) == 1

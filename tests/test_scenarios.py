@@ -63,7 +63,7 @@ def test_no_opening_keeps_baseline_interventions_and_settings():
     assert (child.seed, child.replicates, child.start_year, child.end_year) == (
         baseline.seed, baseline.replicates, baseline.start_year, baseline.end_year)
     assert child.drivers == baseline.drivers
-    assert child.parameters == baseline.parameters
+    assert child.assumptions == baseline.assumptions
 
 
 # Mirziyoyev took office in September 2016; the baseline counts him from his first full year.
@@ -118,15 +118,29 @@ def test_extends_chains_accumulate_interventions():
     assert framework[_row(2024)] == 0.0 and framework[_row(2025)] > 0.0
 
 
+def _assumed(name: str, value: float) -> str:
+    return f'[assumptions.parameters.{name}]\nvalue = {value}\nnote = "test"\n'
+
+
 def test_extends_merges_tables_key_by_key(write_toml, tmp_path):
-    write_toml('name = "parent"\nend_year = 2030\nseed = 3\n[parameters]\ntrust_learning_rate = 0.2\n'
-               'deal_threshold = 0.5\n[drivers.river_flow]\nsyr = 0.9\namu = 0.8\n', "parent.toml")
-    child = write_toml('name = "child"\nextends = "parent"\n[parameters]\ndeal_threshold = 0.7\n'
-                       '[drivers.river_flow]\namu = 1.1\n', "child.toml")
+    write_toml('name = "parent"\nend_year = 2030\nseed = 3\n' + _assumed("trust_learning_rate", 0.2)
+               + _assumed("deal_threshold", 0.5) + '[drivers.river_flow]\nsyr = 0.9\namu = 0.8\n', "parent.toml")
+    child = write_toml('name = "child"\nextends = "parent"\n' + _assumed("deal_threshold", 0.7)
+                       + '[drivers.river_flow]\namu = 1.1\n', "child.toml")
     scenario = load_scenario(child)
     assert scenario.name == "child" and scenario.seed == 3 and scenario.end_year == 2030
-    assert scenario.parameters == {"trust_learning_rate": 0.2, "deal_threshold": 0.7}
+    assert scenario.assumed_parameters == {"trust_learning_rate": 0.2, "deal_threshold": 0.7}
     assert scenario.drivers["river_flow"] == {"syr": 0.9, "amu": 1.1}
+
+
+def test_assumed_dispositions_merge_by_year_and_country_and_a_shorter_run_drops_later_ones(write_toml):
+    held = '[[assumptions.dispositions]]\nyear = {}\ncountry = "{}"\ndisposition = {}\nnote = "test"\n'
+    write_toml('name = "parent"\n' + held.format(2000, "UZB", 0.3) + held.format(2020, "KGZ", 0.4), "parent.toml")
+    child = write_toml('name = "child"\nextends = "parent"\n' + held.format(2000, "UZB", 0.6), "child.toml")
+    assumed = load_scenario(child).assumptions.dispositions
+    assert [(h.year, h.country, h.disposition) for h in assumed] == [(2020, "KGZ", 0.4), (2000, "UZB", 0.6)]
+    short = write_toml('name = "short"\nextends = "child"\nend_year = 2010\n', "short.toml")
+    assert [(h.year, h.country) for h in load_scenario(short).assumptions.dispositions] == [(2000, "UZB")]
 
 
 def test_extends_with_absolute_path(write_toml):
@@ -190,10 +204,10 @@ def test_trimmed_baseline_helper_matches_the_baseline_paths(short_scenario_path)
 # ------------------------------------------------------------ intervention semantics
 
 
-def _paths(end_year=2010, interventions=(), leader_changes=(), drivers=None) -> DriverPaths:
+def _paths(end_year=2010, interventions=(), leader_changes=(), drivers=None, assumptions=None) -> DriverPaths:
     scenario = Scenario.model_validate({
         "name": "semantics", "end_year": end_year, "interventions": list(interventions),
-        "leader_changes": list(leader_changes), "drivers": drivers or {},
+        "leader_changes": list(leader_changes), "drivers": drivers or {}, "assumptions": assumptions or {},
     })
     return scenario.driver_paths()
 
@@ -270,10 +284,10 @@ def test_one_year_ramp_keeps_the_old_value_that_year():
 
 
 def test_integers_accepted_where_numbers_are_expected(write_toml):
-    path = write_toml(HEAD.replace('"bad"', '"ints"') + '[parameters]\ngravity_constant = 200\n'
-                      '[[interventions]]\nyear = 2001\ntarget = "eurasian_bloc_member.KAZ"\nset = 1\n')
+    path = write_toml(HEAD.replace('"bad"', '"ints"') + _assumed("gravity_constant", 200)
+                      + '[[interventions]]\nyear = 2001\ntarget = "eurasian_bloc_member.KAZ"\nset = 1\n')
     scenario = load_scenario(path)
-    assert scenario.parameters["gravity_constant"] == 200.0
+    assert scenario.assumed_parameters["gravity_constant"] == 200.0
     assert scenario.driver_paths().paths["eurasian_bloc_member"][_row(2001), STATES.index("KAZ")] == 1.0
 
 
@@ -289,6 +303,33 @@ def test_leader_change_sets_disposition_from_its_year():
     np.testing.assert_allclose(uzb[_row(2005):], 0.85)  # a change without disposition keeps it
     flags = paths.paths["leader_change"][:, UZB]
     assert flags[_row(2005)] == flags[_row(2008)] == 1.0 and flags.sum() == 2.0
+
+
+def test_an_assumed_disposition_holds_without_a_change_of_leader():
+    """[[assumptions.dispositions]]: UZB's disposition is 0.9 from 2010 on, no leader change
+    is recorded (so no dispute ends), and a later leader change without a disposition of his
+    own keeps it."""
+    paths = _paths(end_year=2030, assumptions={"dispositions": [{"year": 2010, "country": "UZB", "disposition": 0.9,
+                                                  "note": "what if Tashkent had opened in 2010"}]},
+                   leader_changes=[{"year": 2017, "country": "UZB"}])
+    values = leaders.draw(paths.dispositions, np.array([7]))
+    uzb = np.array([paths.at(int(year), values).leader_disposition[0, UZB] for year in paths.years])
+    karimov = leaders.leader("UZB", "Karimov").disposition
+    assert karimov.low <= uzb[_row(2009)] <= karimov.high
+    np.testing.assert_allclose(uzb[_row(2010):], 0.9)
+    flags = paths.paths["leader_change"][:, UZB]
+    assert flags[_row(2010)] == 0.0 and flags.sum() == 1.0
+
+
+def test_assumptions_are_listed_and_a_scenario_of_drivers_alone_has_none(write_toml):
+    assert load_scenario("baseline").assumption_lines() == []
+    path = write_toml(HEAD.replace('"bad"', '"assumed"') + '[assumptions.parameters.trust_learning_rate]\n'
+                      'value = 0.25\nnote = "faster learning"\n[[assumptions.dispositions]]\nyear = 2005\n'
+                      'country = "TKM"\ndisposition_range = [0.5, 0.7]\nnote = "an opening without a new leader"\n')
+    lines = load_scenario(path).assumption_lines()
+    assert len(lines) == 2
+    assert "trust_learning_rate" in lines[0] and "0.25" in lines[0] and "faster learning" in lines[0]
+    assert "TKM" in lines[1] and "2005" in lines[1] and "without a change of leader" in lines[1]
 
 
 def test_initial_driver_values_apply_from_1991():
@@ -310,11 +351,30 @@ ERRORS = [
     ("unknown_index_weight", HEAD + '[index_weights]\ncohesion = 1.0\n', ["index_weights.cohesion", "allowed"]),
     ("wrong_type_replicates", HEAD + 'replicates = "ten"\n', ["replicates", "integer", "ten"]),
     ("wrong_type_seed", HEAD + 'seed = 1.5\n', ["seed", "integer"]),
-    ("wrong_type_parameter", HEAD + '[parameters]\ntrust_learning_rate = "fast"\n',
-     ["trust_learning_rate", "number"]),
-    ("parameter_out_of_range", HEAD + '[parameters]\ntrust_learning_rate = 5.0\n',
-     ["trust_learning_rate", "5.0", "[0.0, 1.0]"]),
-    ("unknown_parameter", HEAD + '[parameters]\ncharisma = 1.0\n', ["charisma", "parameters.csv"]),
+    ("parameter_outside_assumptions", HEAD + '[parameters]\ntrust_learning_rate = 0.2\n',
+     ["parameters", "allowed", "[assumptions.parameters.NAME]", "note"]),
+    ("wrong_type_parameter", HEAD + '[assumptions.parameters.trust_learning_rate]\nvalue = "fast"\nnote = "x"\n',
+     ["assumptions.parameters.trust_learning_rate.value", "number"]),
+    ("parameter_out_of_range", HEAD + '[assumptions.parameters.trust_learning_rate]\nvalue = 5.0\nnote = "x"\n',
+     ["assumptions.parameters", "trust_learning_rate.value", "5.0", "[0.0, 1.0]"]),
+    ("unknown_parameter", HEAD + '[assumptions.parameters.charisma]\nvalue = 1.0\nnote = "x"\n',
+     ["assumptions.parameters", "charisma", "parameters.csv"]),
+    ("parameter_without_note", HEAD + '[assumptions.parameters.trust_learning_rate]\nvalue = 0.2\n',
+     ["assumptions.parameters.trust_learning_rate.note", "required"]),
+    ("parameter_bare_value", HEAD + '[assumptions.parameters]\ntrust_learning_rate = 0.2\n',
+     ["assumptions.parameters.trust_learning_rate", "valid dictionary"]),
+    ("blank_note", HEAD + '[[assumptions.dispositions]]\nyear = 2000\ncountry = "UZB"\ndisposition = 0.5\n'
+     'note = "  "\n', ["assumptions.dispositions[0].note", "needs a note"]),
+    ("held_disposition_without_value", HEAD + '[[assumptions.dispositions]]\nyear = 2000\ncountry = "UZB"\n'
+     'note = "x"\n', ["assumptions.dispositions[0]", "give disposition"]),
+    ("held_disposition_out_of_range", HEAD + '[[assumptions.dispositions]]\nyear = 2000\ncountry = "UZB"\n'
+     'disposition = 1.5\nnote = "x"\n', ["assumptions.dispositions[0].disposition", "less than or equal to 1"]),
+    ("held_disposition_after_run", HEAD + '[[assumptions.dispositions]]\nyear = 2070\ncountry = "UZB"\n'
+     'disposition = 0.5\nnote = "x"\n', ["assumptions.dispositions[0].year", "2070", "1991-2050"]),
+    ("held_disposition_as_intervention", HEAD + '[[interventions]]\nyear = 2000\ntarget = "leader_disposition.UZB"\n'
+     'set = 0.5\n', ["interventions[0].target", "leader_disposition", "[[assumptions.dispositions]]", "allowed"]),
+    ("unknown_assumption", HEAD + '[assumptions]\nborders = 1\n',
+     ["assumptions.borders", "unknown key", "parameters, dispositions"]),
     ("replicates_zero", HEAD + 'replicates = 0\n', ["replicates", "greater than or equal to 1"]),
     ("driver_initial_out_of_range", HEAD + '[drivers.security_shock]\nUZB = 1.5\n',
      ["security_shock.UZB", "1.5", "[0.0, 1.0]"]),
