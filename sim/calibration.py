@@ -264,13 +264,14 @@ def calibration_identity(path: Path, calibration: Calibration, patterns_path: Pa
             "code_sha256": code_digest(), "git_commit": git_commit()}
 
 
-def check_resumable(out: Path, identity: dict) -> None:
-    """Refuse a folder whose saved generations belong to another calibration (or other code).
+def check_resumable(out: Path, identity: dict, saved: str = SMC_DIR) -> None:
+    """Refuse a folder whose saved work (generations in ``smc/``, or the coverage check's
+    finished truths) belongs to another calibration (or other code).
 
     Raises:
         CalibrationError: one line naming the folder.
     """
-    state = Path(out) / SMC_DIR / "state.json"
+    state = Path(out) / saved / "state.json"
     if state.is_file() and {key: read_json(state).get(key) for key in identity} != identity:
         raise CalibrationError(f"{out}: holds a calibration of other settings, inputs or code; allowed: another "
                                "--out, or delete the folder")

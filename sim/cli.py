@@ -241,6 +241,7 @@ def _check_calibration(args: argparse.Namespace):
         The validated calibration, the output folder and how messages name it.
     """
     from sim.calibration import (
+        SMC_DIR,
         Calibration,
         CalibrationError,
         calibration_identity,
@@ -263,9 +264,12 @@ def _check_calibration(args: argparse.Namespace):
     suffix = "_coverage" if args.check_coverage else ""
     out, option = _output(args, RESULTS / f"{calibration.name}{suffix}")
     check_output(out, option)
-    if not args.check_coverage:  # its saved generations must be this calibration's
-        check_resumable(out, calibration_identity(path, calibration, patterns_path,
-                                                  scenario_for(path, calibration, patterns)))
+    # its saved generations (or finished truths) must be this calibration's
+    from sim.coverage import TRUTHS_DIR
+
+    check_resumable(out, calibration_identity(path, calibration, patterns_path,
+                                              scenario_for(path, calibration, patterns)),
+                    TRUTHS_DIR if args.check_coverage else SMC_DIR)
     return calibration, out, option
 
 
@@ -279,8 +283,13 @@ def command_calibrate(args: argparse.Namespace) -> int:
     if args.check_coverage:
         from sim.coverage import check_coverage
 
-        with output_folder(out, option, kind="coverage"):
-            report = check_coverage(args.calibration, out, workers=workers)
+        try:
+            with output_folder(out, option, kind="coverage"):
+                report = check_coverage(args.calibration, out, workers=workers)
+        except KeyboardInterrupt:
+            print(f"casim: interrupted; finished truths are kept in {out}/truths/; rerun the same command to resume",
+                  file=sys.stderr)
+            return 130
         print(report.summary_line())
         print(f"casim: wrote {out}/ (coverage.csv, ranks.csv, figures/ranks.png, manifest.json)")
         return 0

@@ -13,7 +13,9 @@ Does the shipped method's posterior cover the truth as often as it claims? For e
 If the method is calibrated, the ranks are uniform and the central 50% and 90% credible
 intervals contain the truth in 50% and 90% of the truths (Talts et al. 2018; for ABC, Hermans
 et al. 2022 show that approximate posteriors are often overconfident, which this detects).
-All truths share one prior sample, which does not depend on the data.
+All truths share one prior sample, which does not depend on the data. Each finished truth is
+saved in ``truths/`` as it ends, so an interrupted check resumes where it stopped (only with
+the same calibration, inputs and code).
 
 References:
     Talts, S., Betancourt, M., Simpson, D., Vehtari, A., Gelman, A. (2018) Validating Bayesian
@@ -32,22 +34,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
+from tqdm import tqdm
 
 from sim.abc_smc import Result, Sample, Sampler, run_seeds
 from sim.calibration import (
     EngineModel,
+    calibration_identity,
+    check_resumable,
     load_calibration,
     pattern_statistics,
     patterns_in_use,
     scenario_for,
 )
-from sim.output import git_commit, manifest, write_csv, write_json
+from sim.output import atomic_path, git_commit, manifest, write_csv, write_json
 from sim.summaries import PatternDistance, pattern_distance
 from sim.workers import worker_pool
 
 LEVELS = (0.5, 0.9)
 _TRUTH_GENERATION = 999_999  # the run seeds of the truths: a generation no sampler reaches
 TOLERANCE = 0.10  # a method whose coverage misses nominal by more is not shipped as is
+TRUTHS_DIR = "truths"  # one file per finished truth: what a resumed check skips
 
 
 @dataclass
@@ -77,6 +83,20 @@ def _calibrate_one(model: EngineModel, low: np.ndarray, high: np.ndarray, settin
     return result.posterior.sample.theta, result.posterior.weights, result.stopped
 
 
+def _truth_file(truth: int) -> str:
+    return f"truth_{truth:04d}.npz"
+
+
+def _save_truth(path: Path, theta: np.ndarray, weights: np.ndarray, stopped: str) -> None:
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, theta=theta, weights=weights, stopped=np.array(stopped))
+
+
+def _load_truth(path: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    with np.load(path) as saved:
+        return saved["theta"], saved["weights"], str(saved["stopped"])
+
+
 def truth_ranks(theta: np.ndarray, weights: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Posterior mass below the true value, per parameter (ties count half)."""
     weights = weights / weights.sum()
@@ -91,7 +111,7 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     from sim.figures_inference import plot_rank_histograms
 
     started = time.perf_counter()
-    calibration, patterns, _ = load_calibration(path)
+    calibration, patterns, patterns_path = load_calibration(path)
     scenario = scenario_for(Path(path), calibration, patterns)
     bounds = calibration.bounds()
     names = list(bounds)
@@ -100,6 +120,10 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     fixed = calibration.fixed_values()
     used = patterns_in_use(patterns, calibration.use)
     count = calibration.coverage.truths
+    saved = Path(out) / TRUTHS_DIR
+    identity = calibration_identity(Path(path), calibration, patterns_path, scenario)
+    check_resumable(out, identity, TRUTHS_DIR)
+    write_json(identity, saved / "state.json")
 
     unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng([settings.seed, 1])).random(count)
     truths = low + unit * (high - low)
@@ -111,9 +135,19 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
         observed = pattern_statistics(scenario, patterns, names, fixed, truths, truth_seeds)
         holds = base.margins(observed) > 0.0
         inner = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, map)
-        runs = list(pool_map(_calibrate_one, *zip(*[
-            (inner, low, high, calibration.settings(calibration.coverage.smc, seed=settings.seed + 1 + t),
-             prior, base.observed(holds[t])) for t in range(count)])))
+        pending = [t for t in range(count) if not (saved / _truth_file(t)).is_file()]
+        # one truth per worker at a time, each saved as it ends: an interruption loses at most
+        # the truths under way
+        with tqdm(total=count, initial=count - len(pending), unit="truth", desc="coverage", disable=None) as bar:
+            for first in range(0, len(pending), max(1, workers)):
+                batch = pending[first:first + max(1, workers)]
+                finished = pool_map(_calibrate_one, *zip(*[
+                    (inner, low, high, calibration.settings(calibration.coverage.smc, seed=settings.seed + 1 + t),
+                     prior, base.observed(holds[t])) for t in batch]))
+                for t, (theta, weights, stopped) in zip(batch, finished):
+                    _save_truth(saved / _truth_file(t), theta, weights, stopped)
+                    bar.update(1)
+    runs = [_load_truth(saved / _truth_file(t)) for t in range(count)]
 
     rows = []
     for t, (theta, weights, stopped) in enumerate(runs):
@@ -140,6 +174,7 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     write_json(manifest(kind="coverage", calibration=calibration.model_dump(mode="json"), truths=count,
                         seed=settings.seed, prior_sample=len(prior.theta), patterns_used=used, levels=list(LEVELS),
                         tolerance_points=TOLERANCE, wall_time_s=wall, git_commit=git_commit(),
-                        outputs=["coverage.csv", "ranks.csv", figure.relative_to(out).as_posix()]),
+                        outputs=["coverage.csv", "ranks.csv", figure.relative_to(out).as_posix(),
+                                 f"{TRUTHS_DIR}/"]),
                out / "manifest.json")
     return CoverageReport(coverage, ranks, count, wall)

@@ -154,6 +154,15 @@ def test_the_coverage_check_end_to_end(tiny, capsys):
     assert (out / "figures" / "ranks.png").stat().st_size > 0
     assert "coverage over 3 truths" in capsys.readouterr().out
 
+    # interrupted after two truths: the rerun computes only the missing one, to the same ranks
+    (out / "truths" / "truth_0001.npz").unlink()
+    (out / "coverage.csv").unlink()
+    kept = (out / "truths" / "truth_0000.npz").stat().st_mtime_ns
+    assert main(["calibrate", str(tiny / "calibration.toml"), "--check-coverage", "--out", str(out),
+                 "--workers", "1"]) == 0
+    assert (out / "truths" / "truth_0000.npz").stat().st_mtime_ns == kept
+    pd.testing.assert_frame_equal(pd.read_csv(out / "ranks.csv"), ranks)
+
 
 def test_validate_end_to_end(tmp_path, capsys):
     out = tmp_path / "validation"
