@@ -2,12 +2,13 @@
 #   make demo   set everything up, run the baseline and the headline comparisons
 #   make test   set everything up, run the test suite
 #   make bench  set everything up, run the benchmarks (benchmarks/README.md; not part of make test)
+#   make headline  recompute every result the README reports, from the calibrations on (hours on 2 cores)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test bench setup clean
+.PHONY: demo test bench headline setup clean
 
 $(BIN)/casim: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,23 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# In order: the out-of-sample test (calibrated to 2016, validated on the later patterns), the
+# shipped posterior (all patterns; writes sim/data/posterior.csv), its coverage check, then every
+# answer over the new posterior, and the README's blocks from those result files.
+headline: setup
+	$(BIN)/casim calibrate experiments/calibration_to_2016.toml
+	$(BIN)/casim validate --parameters results/calibration_to_2016/posterior.csv --out results/validation_to_2016
+	$(BIN)/casim calibrate experiments/calibration.toml
+	$(BIN)/casim calibrate experiments/calibration.toml --check-coverage
+	$(BIN)/casim validate
+	$(BIN)/casim run scenarios/baseline.toml
+	$(BIN)/casim compare scenarios/baseline.toml scenarios/no_opening_2016.toml
+	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml \
+		--variable integration_index --variable water_shortfall --variable energy_deficit
+	$(BIN)/casim dispositions
+	$(BIN)/casim dose-response
+	$(BIN)/casim headline
 
 clean:
 	rm -rf $(VENV) results/*/

@@ -39,6 +39,7 @@ SOURCES = {
     "dispositions.csv": "dispositions/flips.csv",
     "dose_response.csv": "dose_response/dose_response.csv",
     "dose_response.png": "dose_response/figures/dose_response.png",
+    "index.png": "baseline/figures/index.png",
 }
 # Keys kept from the JSON records (the rest is provenance that the result folders keep).
 _KEPT = ("created", "git_commit", "runs", "wall_time_s", "stopped", "draws", "patterns_used", "generations",
