@@ -138,17 +138,20 @@ def delimit(
     of its borders (a state that secures its borders seeks a legal line on all of them, as
     Kazakhstan did with Turkmenistan in 2001), or delimitation has begun.
 
+    Joint will lies between the two sides' (``delimitation_initiative_weight``: 0 the
+    smaller, 1 the larger: a keen side carries a reluctant one with concessions, as UZB did
+    with its land swaps after 2017).
+
     Easy stretches (steppe, desert, mountains): a state wants them fixed when its leader is
     willing or when it feels threatened (a securitising state wants a line to guard: KAZ,
-    TKM and UZB settled theirs in 2000-2002); joint will lies between the two sides'
-    (``delimitation_initiative_weight``: 0 the smaller, 1 the larger); a year of full joint
-    will settles ``delimitation_rate`` of them.
+    TKM and UZB settled theirs in 2000-2002); a year of full joint will settles
+    ``delimitation_rate`` of them.
 
     Hard stretches (enclaves, settled valleys, water infrastructure) need concessions that
-    the border villages and the public resist, so both sides' own will, to which a recent
-    clash adds the pressure to settle (``ripeness``, Zartman 2000); they move only where the
-    smaller of the two clears ``hard_delimitation_threshold``, and a year of full joint will
-    settles ``hard_delimitation_rate`` of them.
+    the border villages and the public resist, so the leaders' will alone, no threat, to
+    which a recent clash adds the pressure to settle (``ripeness``, Zartman 2000); they move
+    only where the joint will clears ``hard_delimitation_threshold``, and a year of full
+    joint will settles ``hard_delimitation_rate`` of them.
 
     Returns:
         The delimited share of each border and the settled share of its hard stretches.
@@ -159,16 +162,18 @@ def delimit(
     issue = np.maximum(threatened[:, :, None], threatened[:, None, :])
     salience = np.maximum(issue, (delimited > 0).astype(float))
 
-    guarded = np.maximum(will, securitisation)
-    partner = np.swapaxes(guarded, 1, 2)
     initiative = per_dyad(params.delimitation_initiative_weight)
-    joint_easy = (1.0 - initiative) * np.minimum(guarded, partner) + initiative * np.maximum(guarded, partner)
+
+    def joint(wills: np.ndarray) -> np.ndarray:
+        partner = np.swapaxes(wills, 1, 2)
+        return (1.0 - initiative) * np.minimum(wills, partner) + initiative * np.maximum(wills, partner)
+
+    joint_easy = joint(np.maximum(will, securitisation))
     settled_easy = np.divide(delimited - hard * delimited_hard, easy, out=np.ones_like(delimited), where=easy > 0)
     settled_easy = np.minimum(settled_easy + per_dyad(params.delimitation_rate) * joint_easy * salience, 1.0)
 
-    pressed = np.clip(will + ripeness, 0.0, 1.0)
     bar = per_dyad(params.hard_delimitation_threshold)
-    joint_hard = np.clip((np.minimum(pressed, np.swapaxes(pressed, 1, 2)) - bar) / (1.0 - bar), 0.0, 1.0)
+    joint_hard = np.clip((joint(np.clip(will + ripeness, 0.0, 1.0)) - bar) / (1.0 - bar), 0.0, 1.0)
     settled_hard = np.minimum(delimited_hard + per_dyad(params.hard_delimitation_rate) * joint_hard * salience, 1.0)
     settled_hard = settled_hard * geo.adjacent
     return (easy * settled_easy + hard * settled_hard) * geo.adjacent, settled_hard
