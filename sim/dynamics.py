@@ -133,7 +133,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
 
     # Leaders and trust.
     dispute = subjective.update_disputes(world.dispute, incidents, disposition, drivers.leader_change, params)
-    losses = territory.border_trust_loss(incidents, clashes, params) + water.blame(
+    losses = territory.border_trust_loss(incidents, clashes, world.trust, params) + water.blame(
         water_year.shortfall, water_year.energy_deficit, decisions.fuel_delivery, deal, geo, params
     )
     attended = summit[:, None, None] * taking_part[:, :, None] * taking_part[:, None, :]

@@ -393,25 +393,37 @@ def test_ripeness_rises_with_a_clash_and_fades_after(params):
        more=arrays(float, (R, N, N), elements=st.integers(0, 5).map(float)),
        clashes=arrays(float, (R, N, N), elements=st.integers(0, 2).map(float)))
 def test_incidents_and_clashes_never_raise_trust(params, trust, anchor, gain, few, more, clashes):
-    loss_few = territory.border_trust_loss(few, clashes, params)
-    loss_many = territory.border_trust_loss(few + more, clashes + more, params)
-    assert np.all(loss_few >= 0.0)
-    assert np.all(loss_many >= loss_few)
+    loss_few = territory.border_trust_loss(few, clashes, trust, params)
+    loss_many = territory.border_trust_loss(few + more, clashes + more, trust, params)
+    assert np.all(loss_few >= 0.0) and np.all(loss_many <= trust + TOL)
+    assert np.all(loss_many >= loss_few - TOL)
     after_few = subjective.update_trust(trust, anchor, loss_few, gain, params)
     after_many = subjective.update_trust(trust, anchor, loss_many, gain, params)
     assert np.all(after_many <= after_few + TOL)
 
 
-def test_a_clash_costs_more_trust_than_a_year_of_incidents(params):
+def test_a_clash_costs_more_trust_than_a_year_of_incidents():
     """Incidents are a routine (their pressure saturates); a clash is not."""
-    year_of_incidents = territory.border_trust_loss(_pair(30.0), np.zeros((1, N, N)), Parameters(
-        {"incident_trust_loss": 0.05, "clash_trust_loss": 0.2}))
-    one_incident = territory.border_trust_loss(_pair(1.0), np.zeros((1, N, N)), Parameters(
-        {"incident_trust_loss": 0.05, "clash_trust_loss": 0.2}))
-    clash = territory.border_trust_loss(_pair(1.0), _pair(1.0), Parameters(
-        {"incident_trust_loss": 0.05, "clash_trust_loss": 0.2}))
-    assert year_of_incidents[0, KGZ, TJK] < 2.0 * one_incident[0, KGZ, TJK]
-    assert clash[0, KGZ, TJK] > year_of_incidents[0, KGZ, TJK]
+    params = Parameters({"incident_trust_loss": 0.05, "clash_trust_loss": 0.2})
+    trust = np.full((1, N, N), 0.5)
+    none = np.zeros((1, N, N))
+    year_of_incidents = territory.border_trust_loss(_pair(30.0), none, trust, params)[0, KGZ, TJK]
+    one_incident = territory.border_trust_loss(_pair(1.0), none, trust, params)[0, KGZ, TJK]
+    clash = territory.border_trust_loss(_pair(1.0), _pair(1.0), trust, params)[0, KGZ, TJK]
+    assert year_of_incidents < 2.0 * one_incident
+    assert clash > year_of_incidents
+
+
+def test_years_of_incidents_wear_trust_down_to_a_level_not_to_zero(params):
+    """Steady incidents cost a share of the trust there is, so trust settles where the
+    anchor's pull balances them; an absorbing zero would keep every border shut."""
+    params = Parameters({"incident_trust_loss": 0.3, "trust_learning_rate": 0.3})
+    trust = np.full((1, N, N), 0.6)
+    anchor = np.full((1, N, N), 0.4)
+    for _ in range(50):
+        loss = territory.border_trust_loss(_pair(20.0), np.zeros((1, N, N)), trust, params)
+        trust = subjective.update_trust(trust, anchor, loss, np.zeros((1, N, N)), params)
+    assert 0.05 < trust[0, KGZ, TJK] < 0.4
 
 
 # ---------------------------------------------------------------------- delimitation
@@ -468,22 +480,26 @@ def test_a_state_that_feels_threatened_wants_its_easy_line_fixed(geo, params):
     assert after_hard[0, TJK, UZB] == 0.0
 
 
-def test_easy_stretches_go_fast_and_the_hard_ones_need_both_sides_above_the_bar(geo):
-    """Full joint will for two years settles the whole easy line (KAZ's treaties of 2001
-    after talks from 1999) but leaves the hard stretches while one side is below the bar,
-    even when the keen side carries the easy ones alone."""
-    params = Parameters({"delimitation_rate": 0.5, "hard_delimitation_rate": 0.2, "hard_delimitation_threshold": 0.4,
-                         "delimitation_initiative_weight": 1.0, "ripeness_from_clash": 0.5})
+def test_easy_stretches_go_fast_and_the_hard_ones_wait_for_joint_will_above_the_bar(geo):
+    """Two years of full joint will settle the whole easy line (KAZ's treaties of 2001 after
+    talks from 1999). The hard stretches wait while the joint will is below the bar (here
+    one side at 0.3 and no initiative: the smaller will counts); a keen side that carries
+    the other (initiative weight 1, concessions) moves them."""
     will = np.ones((1, N, N))
     will[0, KGZ, TJK] = 0.3
-    delimited, hard = np.zeros((1, N, N)), np.zeros((1, N, N))
     securitisation = geo.adjacent[None] * 1.0
-    for _ in range(2):
-        delimited, hard = territory.delimit(delimited, hard, will, securitisation, np.zeros((1, N, N)), geo, params)
-    assert delimited[0, KGZ, TJK] == pytest.approx(1.0 - geo.hard_share[KGZ, TJK])
-    assert hard[0, KGZ, TJK] == 0.0
-    assert hard[0, TJK, UZB] > 0.0 and delimited[0, TJK, UZB] == pytest.approx(
-        1.0 - geo.hard_share[TJK, UZB] + geo.hard_share[TJK, UZB] * hard[0, TJK, UZB])
+    hard_after = {}
+    for initiative in (0.0, 1.0):
+        params = Parameters({"delimitation_rate": 0.5, "hard_delimitation_rate": 0.2,
+                             "hard_delimitation_threshold": 0.4, "delimitation_initiative_weight": initiative})
+        delimited, hard = np.zeros((1, N, N)), np.zeros((1, N, N))
+        for _ in range(2):
+            delimited, hard = territory.delimit(delimited, hard, will, securitisation, np.zeros((1, N, N)), geo, params)
+        easy_part = 1.0 - geo.hard_share[KGZ, TJK]
+        assert delimited[0, KGZ, TJK] == pytest.approx(easy_part + geo.hard_share[KGZ, TJK] * hard[0, KGZ, TJK])
+        hard_after[initiative] = hard[0, KGZ, TJK]
+        assert hard[0, TJK, UZB] == pytest.approx(0.4)  # both sides fully willing: two years at 0.2
+    assert hard_after[0.0] == 0.0 < hard_after[1.0]
 
 
 def test_the_pressure_after_clashes_moves_the_hard_stretches(geo):

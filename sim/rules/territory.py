@@ -54,22 +54,22 @@ def securitise(
 ) -> np.ndarray:
     """Each state's threat perception of each of its borders (R, 5, 5); row = the state.
 
-    A security shock in either state raises both sides' perception to a level
-    (``securitisation_from_shock`` times the shock and each leader's vigilance) while it
-    lasts; low-level incidents hold it at a level too (``incident_securitisation`` times
-    their pressure and the vigilance), which brings checks and queues but no more: neither
-    years of a shock nor years of incidents add up. An armed clash adds
-    ``clash_securitisation`` on both sides whatever the leaders think, and clashes in
-    successive years do add up. Without these the perception relaxes at
-    ``securitisation_decay`` a year.
+    Each event holds the perception at a level while it lasts, and without events it
+    relaxes at ``securitisation_decay`` a year; neither years of a shock nor years of
+    incidents add up. A security shock in either state: ``securitisation_from_shock`` times
+    the shock and each leader's vigilance. Low-level incidents: ``incident_securitisation``
+    times their pressure and the vigilance, which brings checks and queues, not closure. An
+    armed clash: ``clash_securitisation`` on both sides, whatever the leaders think.
     """
     shock = np.maximum(security_shock[:, None], security_shock[None, :])[None]  # (1, 5, 5)
     alert = vigilance(disposition)
-    relaxed = securitisation * (1.0 - per_dyad(params.securitisation_decay))
-    armed = relaxed + per_dyad(params.clash_securitisation) * (clashes > 0)
-    shocked = alert * per_dyad(params.securitisation_from_shock) * shock
-    routine = alert * per_dyad(params.incident_securitisation) * incident_pressure(incidents)
-    return np.clip(np.maximum(armed, np.maximum(shocked, routine)), 0.0, 1.0) * geo.adjacent
+    levels = np.stack(np.broadcast_arrays(
+        securitisation * (1.0 - per_dyad(params.securitisation_decay)),
+        alert * per_dyad(params.securitisation_from_shock) * shock,
+        alert * per_dyad(params.incident_securitisation) * incident_pressure(incidents),
+        per_dyad(params.clash_securitisation) * (clashes > 0),
+    ))
+    return np.clip(levels.max(axis=0), 0.0, 1.0) * geo.adjacent
 
 
 def border_side_choice(
@@ -239,11 +239,16 @@ def ripen(ripeness: np.ndarray, clashes: np.ndarray, params: Parameters) -> np.n
     return np.maximum(faded, per_dyad(params.ripeness_from_clash) * (clashes > 0))
 
 
-def border_trust_loss(incidents: np.ndarray, clashes: np.ndarray, params: Parameters) -> np.ndarray:
+def border_trust_loss(incidents: np.ndarray, clashes: np.ndarray, trust: np.ndarray, params: Parameters) -> np.ndarray:
     """Trust each side loses in the other for a year's incidents and clashes (R, 5, 5).
 
-    (A neighbour's closed border weighs on trust through its conduct, see
+    A share of the trust there is: a year of steady incidents costs up to
+    ``incident_trust_loss`` of it, each clash ``clash_trust_loss`` of what is left. So
+    incidents every year wear trust down to a level set by the leaders and the
+    neighbour's conduct, not to zero, from which no border would reopen. (A neighbour's
+    closed border weighs on trust through its conduct, see
     :func:`sim.rules.subjective.trust_anchor`.)
     """
-    return (per_dyad(params.incident_trust_loss) * incident_pressure(incidents)
-            + per_dyad(params.clash_trust_loss) * clashes)
+    kept = (1.0 - per_dyad(params.incident_trust_loss) * incident_pressure(incidents)) * np.clip(
+        1.0 - per_dyad(params.clash_trust_loss), 0.0, 1.0) ** clashes
+    return trust * (1.0 - kept)
