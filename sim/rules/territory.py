@@ -63,13 +63,12 @@ def securitise(
     """
     shock = np.maximum(security_shock[:, None], security_shock[None, :])[None]  # (1, 5, 5)
     alert = vigilance(disposition)
-    levels = np.stack(np.broadcast_arrays(
-        securitisation * (1.0 - per_dyad(params.securitisation_decay)),
-        alert * per_dyad(params.securitisation_from_shock) * shock,
-        alert * per_dyad(params.incident_securitisation) * incident_pressure(incidents),
-        per_dyad(params.clash_securitisation) * (clashes > 0),
-    ))
-    return np.clip(levels.max(axis=0), 0.0, 1.0) * geo.adjacent
+    relaxed = securitisation * (1.0 - per_dyad(params.securitisation_decay))
+    shocked = alert * per_dyad(params.securitisation_from_shock) * shock
+    routine = alert * per_dyad(params.incident_securitisation) * incident_pressure(incidents)
+    armed = per_dyad(params.clash_securitisation) * (clashes > 0)
+    level = np.maximum(np.maximum(relaxed, armed), np.maximum(shocked, routine))
+    return np.clip(level, 0.0, 1.0) * geo.adjacent
 
 
 def border_side_choice(
@@ -249,6 +248,6 @@ def border_trust_loss(incidents: np.ndarray, clashes: np.ndarray, trust: np.ndar
     closed border weighs on trust through its conduct, see
     :func:`sim.rules.subjective.trust_anchor`.)
     """
-    kept = (1.0 - per_dyad(params.incident_trust_loss) * incident_pressure(incidents)) * np.clip(
-        1.0 - per_dyad(params.clash_trust_loss), 0.0, 1.0) ** clashes
+    kept = ((1.0 - per_dyad(params.incident_trust_loss) * incident_pressure(incidents))
+            * (1.0 - per_dyad(params.clash_trust_loss)) ** clashes)
     return trust * (1.0 - kept)
