@@ -109,6 +109,15 @@ class State(mesa.Agent):
         return {k: v for k, v in self._by_partner(self._row("incidents")).items() if k in self.border_km}
 
     @property
+    def clashes(self) -> dict[str, float]:
+        return {k: v for k, v in self._by_partner(self._row("clashes")).items() if k in self.border_km}
+
+    @property
+    def threat_perception(self) -> dict[str, float]:
+        """Its securitisation of each of its borders (its own view, not the neighbour's)."""
+        return {k: v for k, v in self._by_partner(self._row("securitisation")).items() if k in self.border_km}
+
+    @property
     def gdp_busd(self) -> float:
         return float(self._row("gdp_busd"))
 

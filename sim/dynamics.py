@@ -19,8 +19,10 @@ from sim.randomness import RandomStreams
 from sim.rules import economy, institutions, subjective, territory, water
 from sim.world import World
 
-# Named random streams: each draw in a year has its own, so adding one never shifts another.
+# Named random streams: each draw in a year has its own, so adding one never shifts another
+# (stream 4 is the leaders' dispositions, drawn once per run, sim.leaders).
 STREAM_FLOW, STREAM_FUEL, STREAM_INCIDENTS, STREAM_SUMMIT = range(4)
+STREAM_FORGIVENESS, STREAM_CLASHES = 5, 6
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
                              drivers.power_grid_link, geo, params)
     return Decisions(
         border_side=territory.border_side_choice(
-            world.border_side, disposition, world.trust, world.securitisation, dependence, geo, params
+            world.border_side, disposition, world.trust, world.securitisation, dependence,
+            streams.uniform(year, STREAM_FORGIVENESS, (n, n)), geo, params,
         ),
         delimitation_will=territory.delimitation_will(disposition, world.trust, params),
         deal_willingness=water.deal_willingness(
@@ -112,12 +115,20 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     )
     stress = water.scarcity_stress(water_year.shortfall, params)
 
-    # Territory.
-    securitisation = territory.securitise(world.securitisation, drivers.security_shock, world.incidents, geo, params)
-    rate = territory.incident_rate(world.delimited, securitisation, world.trust, stress, geo, params)
-    incidents = territory.draw_incidents(rate, lambda mean: streams.poisson(year, STREAM_INCIDENTS, mean))
-    delimited = territory.delimit(world.delimited, decisions.delimitation_will, securitisation, geo, params)
+    # Territory. An incident escalates to an armed clash with the escalation chance, so
+    # clashes and the incidents that stay low-level are two independent Poisson draws.
+    securitisation = territory.securitise(world.securitisation, drivers.security_shock, world.incidents,
+                                          world.clashes, disposition, geo, params)
+    border_securitisation = territory.mutual(securitisation)
     border_side = decisions.border_side
+    rate = territory.incident_rate(world.delimited_hard, border_side, world.trust, stress, geo, params)
+    escalation = territory.escalation_chance(securitisation, world.trust, world.dispute, world.ripeness, params)
+    clashes = territory.draw_border_events(rate * escalation, lambda mean: streams.poisson(year, STREAM_CLASHES, mean))
+    incidents = clashes + territory.draw_border_events(
+        rate * (1.0 - escalation), lambda mean: streams.poisson(year, STREAM_INCIDENTS, mean))
+    ripeness = territory.ripen(world.ripeness, clashes, params)
+    delimited, delimited_hard = territory.delimit(world.delimited, world.delimited_hard, decisions.delimitation_will,
+                                                  securitisation, ripeness, geo, params)
     openness = np.minimum(border_side, np.swapaxes(border_side, 1, 2))
 
     # Institutions.
@@ -129,13 +140,13 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     # Economy.
     gdp = economy.gdp(year, water_year.shortfall, water_year.energy_deficit, geo, params)
     trade = economy.trade_flows(
-        gdp, openness, securitisation, world.trust, drivers.eurasian_bloc_member, taking_part, depth,
+        gdp, openness, border_securitisation, world.trust, drivers.eurasian_bloc_member, taking_part, depth,
         decisions.trade_barrier, geo, params,
     )
 
     # Leaders and trust.
     dispute = subjective.update_disputes(world.dispute, incidents, disposition, drivers.leader_change, params)
-    losses = territory.incident_trust_loss(incidents, params) + water.blame(
+    losses = territory.border_trust_loss(incidents, clashes, world.trust, params) + water.blame(
         stress, water_year.energy_deficit, decisions.fuel_delivery, deal, water_year.honoured,
         decisions.withdrawal_claim, geo, params,
     )
@@ -156,7 +167,10 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
         border_side=border_side,
         securitisation=securitisation,
         delimited=delimited,
+        delimited_hard=delimited_hard,
         incidents=incidents,
+        clashes=clashes,
+        ripeness=ripeness,
         gdp_busd=gdp,
         trade_musd=trade,
         extra_trade_musd=economy.extra_regional_trade(gdp, decisions.trade_barrier, params),

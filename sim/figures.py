@@ -51,6 +51,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "water_shortfall": ("Irrigation water shortfall", "share of demand, 0-1"),
     "energy_deficit": ("Winter energy deficit", "share of winter power demand, 0-1"),
     "conflict_incidents": ("Border conflict incidents", "incidents per year"),
+    "clashes": ("Armed clashes on borders", "clashes per year"),
     "delimited_share": ("Delimited border", "share of length, 0-1"),
     "trade_flow": ("Bilateral trade", "$ million per year"),
     "border_queues": ("Trade lost to border queues", "share of trade, 0-1"),

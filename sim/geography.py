@@ -58,7 +58,8 @@ class Geography:
         fuel_export_capacity: relative ability to pay for water in coal, gas or fuel (5,).
         gdp_growth_trend: assumed trend growth of GDP per year (5,).
         border_km: common border length, km (5, 5); 0 where there is none.
-        populated_valley_share: share of a border through densely settled valleys (5, 5).
+        hard_share: share of a border that is hard to delimit (5, 5): enclaves, densely
+            settled valleys, water infrastructure; the rest (steppe, desert, mountains) is easy.
         capital_distance_km: great-circle distance between capitals (5, 5).
         mean_flow_km3: mean annual natural flow per river (2,).
         upstream: index of the state holding each river's main reservoir (2,).
@@ -81,7 +82,7 @@ class Geography:
     fuel_export_capacity: np.ndarray
     gdp_growth_trend: np.ndarray
     border_km: np.ndarray
-    populated_valley_share: np.ndarray
+    hard_share: np.ndarray
     capital_distance_km: np.ndarray
     mean_flow_km3: np.ndarray
     upstream: np.ndarray
@@ -139,7 +140,7 @@ def load_geography() -> Geography:
         fuel_export_capacity=states["fuel_export_capacity"].to_numpy(float),
         gdp_growth_trend=states["gdp_growth_trend"].to_numpy(float),
         border_km=_dyad_matrix(borders, "length_km"),
-        populated_valley_share=_dyad_matrix(borders, "populated_valley_share"),
+        hard_share=_dyad_matrix(borders, "hard_share"),
         capital_distance_km=_great_circle_km(
             states["capital_lat"].to_numpy(float), states["capital_lon"].to_numpy(float)
         ),

@@ -18,18 +18,18 @@ from sim.world import World
 
 DIMENSIONS = ("institutional", "trade", "mobility", "water_energy", "political")
 _SHARED = ("institutional", "trade_share", "border_openness", "water_energy_coop", "trust", "conflict_incidents",
-           "water_shortfall", "energy_deficit", "delimited_share")
+           "clashes", "water_shortfall", "energy_deficit", "delimited_share")
 # What :func:`measure` records, by scope (outcome names in experiment files refer to these).
 VARIABLES = {
     "region": (*_SHARED, "summit", "political", "integration_index"),
     "country": (*_SHARED, "gdp", "support", "trade_openness", "trade_barrier", "political", "integration_index"),
     "dyad": ("trade_flow", "trust", "border_openness", "border_side_difference", "border_queues", "delimited_share",
-             "conflict_incidents", "water_energy_coop"),
+             "conflict_incidents", "clashes", "water_energy_coop"),
 }
 
 # Dyad variables that exist for neighbours only, and for deal partners only (NaN elsewhere).
 NEIGHBOUR_VARIABLES = ("border_openness", "border_side_difference", "border_queues", "delimited_share",
-                       "conflict_incidents")
+                       "conflict_incidents", "clashes")
 DEAL_VARIABLES = ("water_energy_coop",)
 
 _I = np.array([i for i, _ in UPPER_PAIRS])
@@ -85,6 +85,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "water_energy_coop": (world.water_energy_kept * partners).sum(axis=(1, 2)) / partners.sum(),
             "trust": region_trust,
             "conflict_incidents": incidents_total,
+            "clashes": world.clashes.sum(axis=(1, 2)) / 2.0,
             "water_shortfall": _weighted_mean(world.water_shortfall, world.water_demand_km3, axis=1),
             "energy_deficit": world.energy_deficit.mean(axis=1),
             "delimited_share": _weighted_mean(world.delimited.reshape(r, -1), length.reshape(r, -1), axis=1),
@@ -104,6 +105,7 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             "water_energy_coop": _weighted_mean(world.water_energy_kept, partners * np.ones((r, 1, 1)), axis=2),
             "trust": own_trust,
             "conflict_incidents": own_incidents,
+            "clashes": world.clashes.sum(axis=2),
             "water_shortfall": world.water_shortfall,
             "energy_deficit": world.energy_deficit,
             "delimited_share": _weighted_mean(world.delimited, length, axis=2),
@@ -122,9 +124,10 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
             # The first state's side less the second's (KGZ-UZB: KGZ's side less UZB's):
             # who keeps a border closed.
             "border_side_difference": _dyads(world.border_side - np.swapaxes(world.border_side, 1, 2)),
-            "border_queues": _dyads(economy.border_queues(world.securitisation, world.trust, params)),
+            "border_queues": _dyads(economy.border_queues(world.border_securitisation, world.trust, params)),
             "delimited_share": _dyads(world.delimited),
             "conflict_incidents": _dyads(world.incidents),
+            "clashes": _dyads(world.clashes),
             "water_energy_coop": _dyads(world.water_energy_kept),
         }
         for names, exists in ((NEIGHBOUR_VARIABLES, adjacent), (DEAL_VARIABLES, partners)):

@@ -81,7 +81,7 @@ class CentralAsia(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, n=name: m.region_value(n)) for name in (
                 "integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop",
-                "trust", "political", "conflict_incidents", "water_shortfall", "energy_deficit", "summit",
+                "trust", "political", "conflict_incidents", "clashes", "water_shortfall", "energy_deficit", "summit",
             )} | {"year": "year"},
         )
 

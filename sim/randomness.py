@@ -74,7 +74,7 @@ class RandomStreams:
         u = self.uniform(year, stream, (2, *shape))
         return np.sqrt(-2.0 * np.log(u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
 
-    def poisson(self, year: int, stream: int, mean: np.ndarray, max_count: int = 50) -> np.ndarray:
+    def poisson(self, year: int, stream: int, mean: np.ndarray, max_count: int = 200) -> np.ndarray:
         """Poisson counts with the given means (R, ...) by inversion of the CDF."""
         mean = np.asarray(mean, dtype=float)
         u = self.uniform(year, stream, mean.shape[1:])

@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.geography import Geography
 from sim.parameters import Parameters, per_dyad
+from sim.rules.territory import mutual
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,13 @@ class World:
         water_energy_kept: the part of each deal both sides honoured this year, symmetric (R, 5, 5).
         fuel_delivered: 1 where i delivered the agreed fuel to j this year (R, 5, 5).
         border_side: openness of i's side of its border with j (R, 5, 5).
-        securitisation: how much the border i-j is treated as a security line (R, 5, 5).
+        securitisation: i's threat perception of its border with j, how far i treats it as a
+            security line (R, 5, 5).
         delimited: share of the border i-j delimited by treaty (R, 5, 5).
-        incidents: incidents on the border i-j this year (R, 5, 5).
+        delimited_hard: share of the hard stretches of the border i-j delimited (R, 5, 5).
+        incidents: incidents on the border i-j this year, armed clashes included (R, 5, 5).
+        clashes: armed clashes on the border i-j this year (R, 5, 5).
+        ripeness: pressure to settle the border i-j after armed clashes (R, 5, 5).
         gdp_busd: GDP, $ billion (R, 5).
         trade_musd: bilateral trade i-j, $ million a year (R, 5, 5).
         extra_trade_musd: trade with the rest of the world, $ million a year (R, 5).
@@ -57,7 +62,10 @@ class World:
     border_side: np.ndarray
     securitisation: np.ndarray
     delimited: np.ndarray
+    delimited_hard: np.ndarray
     incidents: np.ndarray
+    clashes: np.ndarray
+    ripeness: np.ndarray
     gdp_busd: np.ndarray
     trade_musd: np.ndarray
     extra_trade_musd: np.ndarray
@@ -78,6 +86,14 @@ class World:
     def border_openness(self) -> np.ndarray:
         """Openness of a border is set by the more closed side (R, 5, 5)."""
         return np.minimum(self.border_side, np.swapaxes(self.border_side, 1, 2))
+
+    @property
+    def border_securitisation(self) -> np.ndarray:
+        """Securitisation of a border: the mean of both sides' threat perceptions (R, 5, 5).
+
+        Checks and queues form at both sides' posts.
+        """
+        return mutual(self.securitisation)
 
 
 def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991_gdp: np.ndarray) -> World:
@@ -107,7 +123,10 @@ def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991
         border_side=np.tile(off_diagonal, (r, 1, 1)),
         securitisation=np.zeros((r, n, n)),
         delimited=np.zeros((r, n, n)),
+        delimited_hard=np.zeros((r, n, n)),
         incidents=np.zeros((r, n, n)),
+        clashes=np.zeros((r, n, n)),
+        ripeness=np.zeros((r, n, n)),
         gdp_busd=np.tile(year_1991_gdp, (r, 1)),
         trade_musd=np.zeros((r, n, n)),
         extra_trade_musd=np.zeros((r, n)),

@@ -19,10 +19,10 @@ UNIT_INTERVAL = (
 )
 REGION_REQUIRED = (
     "integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",
-    "conflict_incidents", "water_shortfall", "energy_deficit", "delimited_share", "summit",
+    "conflict_incidents", "clashes", "water_shortfall", "energy_deficit", "delimited_share", "summit",
 )
 DYAD_REQUIRED = ("trade_flow", "border_openness", "trust", "water_energy_coop", "delimited_share",
-                 "conflict_incidents")
+                 "conflict_incidents", "clashes")
 SHIPPED = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
 
 
@@ -68,6 +68,10 @@ def test_incidents_and_trade_non_negative(shipped_run):
     incidents = _values(shipped_run, variable="conflict_incidents")
     assert incidents.size > 0 and np.all(incidents >= 0.0)
     assert np.all(incidents == np.round(incidents))  # counts
+    clashes = _values(shipped_run, variable="clashes")
+    assert clashes.size == incidents.size
+    assert np.all(clashes >= 0.0) and np.all(clashes == np.round(clashes))
+    assert np.all(clashes <= incidents)  # a clash is an incident that escalated
     trade = _values(shipped_run, scope="dyad", variable="trade_flow")
     assert trade.size > 0 and np.all(trade >= 0.0)
     assert np.all(_values(shipped_run, scope="country", variable="gdp") > 0.0)
@@ -117,16 +121,17 @@ def test_border_variables_only_for_neighbours_water_deals_only_for_deal_partners
 
     neighbours = {d for d in DYADS if geo.adjacent[index[d[:3]], index[d[4:]]]}
     partners = {d for d in DYADS if geo.deal_partners[index[d[:3]], index[d[4:]]]}
-    for variable in ("border_openness", "delimited_share", "conflict_incidents"):
+    for variable in ("border_openness", "delimited_share", "conflict_incidents", "clashes"):
         assert entities(variable) == neighbours
     assert "KGZ-UZB" in neighbours and "KAZ-TJK" not in neighbours
     assert entities("water_energy_coop") == partners == {"KAZ-KGZ", "KGZ-UZB", "TJK-TKM", "TJK-UZB"}
     assert entities("trade_flow") == entities("trust") == set(DYADS)
 
 
-def test_region_incidents_are_the_sum_over_dyads(baseline):
-    dyad = baseline[(baseline["scope"] == "dyad") & (baseline["variable"] == "conflict_incidents")]
-    region = baseline[(baseline["scope"] == "region") & (baseline["variable"] == "conflict_incidents")]
+@pytest.mark.parametrize("variable", ["conflict_incidents", "clashes"])
+def test_region_incidents_and_clashes_are_the_sum_over_dyads(baseline, variable):
+    dyad = baseline[(baseline["scope"] == "dyad") & (baseline["variable"] == variable)]
+    region = baseline[(baseline["scope"] == "region") & (baseline["variable"] == variable)]
     by_dyads = dyad.groupby(["replicate", "year"], observed=True)["value"].sum()
     by_region = region.set_index(["replicate", "year"])["value"]
     np.testing.assert_allclose(by_dyads.sort_index().to_numpy(), by_region.sort_index().to_numpy())

@@ -17,7 +17,7 @@ from sim.scenario import load_scenario
 
 SEEDS = (1, 20240611)
 REGION = ("integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",
-          "political", "conflict_incidents", "water_shortfall", "energy_deficit", "summit")
+          "political", "conflict_incidents", "clashes", "water_shortfall", "energy_deficit", "summit")
 
 
 def _run_model(seed, **parameters):
@@ -91,6 +91,10 @@ def test_state_agents_read_the_world_arrays(pair):
             assert value == world.trust[0, k, STATES.index(other)]
         for other, value in agent.delimited_share.items():
             assert value == world.delimited[0, k, STATES.index(other)]
+        for other, value in agent.clashes.items():
+            assert value == world.clashes[0, k, STATES.index(other)]
+        for other, value in agent.threat_perception.items():
+            assert value == world.securitisation[0, k, STATES.index(other)]
         assert set(agent.border_openness) == {STATES[j] for j in np.flatnonzero(model.geography.adjacent[k])}
     # Reservoirs: the upstream states hold Toktogul (KGZ) and Nurek (TJK).
     assert states["KGZ"].reservoir_storage_km3 == world.storage_km3[0, 0]

@@ -1,7 +1,7 @@
 """The blocking factors, one module each, as pure functions over numpy arrays.
 
 - :mod:`sim.rules.water`: upstream-downstream seasonal conflict and fuel-for-water barter.
-- :mod:`sim.rules.territory`: delimitation, incidents, securitisation, border regimes.
+- :mod:`sim.rules.territory`: threat perception, border regimes, incidents and clashes, delimitation.
 - :mod:`sim.rules.economy`: gravity trade with border frictions, GDP, pull of outside blocs.
 - :mod:`sim.rules.subjective`: leaders' dispositions, personal disputes, trust.
 - :mod:`sim.rules.institutions`: the Central-Asia-only body and summits.
