@@ -153,6 +153,7 @@ class Ensemble:
         pass_rates: per pattern of ``experiments/patterns.toml``, the share of runs that
             satisfy it (NaN where the run does not cover the pattern's years).
         seconds: how long the runs and the summaries took.
+        made: when they were made (``time.perf_counter()``), to tell a reused result.
     """
 
     scenario: str
@@ -161,6 +162,7 @@ class Ensemble:
     bands: dict[str, np.ndarray]
     pass_rates: np.ndarray
     seconds: float
+    made: float = 0.0
 
     @property
     def runs(self) -> int:
@@ -203,7 +205,8 @@ def _ensemble(digest: str, settings: Settings) -> Ensemble:
     first, last = int(trajectory.years[0]), int(trajectory.years[-1])
     rates = np.array([pattern.check(trajectory).mean() if first <= pattern.first_year and pattern.last_year <= last
                       else np.nan for pattern in patterns().patterns])
-    return Ensemble(scenario.name, settings, trajectory.years, bands, rates, time.perf_counter() - started)
+    done = time.perf_counter()
+    return Ensemble(scenario.name, settings, trajectory.years, bands, rates, done - started, done)
 
 
 # ----------------------------------------------------------------------------- events
@@ -438,6 +441,7 @@ class View:
         events: the scenario's own events.
         image: the figure as PNG.
         seconds: time taken per step (``runs``, ``reference``, ``figure``, ``total``).
+        reused: which runs came from the cache (``runs``, ``reference``).
     """
 
     settings: Settings
@@ -447,6 +451,7 @@ class View:
     events: list[Event]
     image: bytes
     seconds: dict[str, float] = field(default_factory=dict)
+    reused: dict[str, bool] = field(default_factory=dict)
 
 
 def redraw(settings: Settings, ghost: Ensemble | None = None, canvas: EnsembleCanvas | None = None) -> View:
@@ -474,7 +479,8 @@ def redraw(settings: Settings, ghost: Ensemble | None = None, canvas: EnsembleCa
     done = time.perf_counter()
     seconds = {"runs": ran - started, "reference": referenced - ran, "figure": done - referenced,
                "total": done - started}
-    return View(settings, current, reference, ghost, events, image, seconds)
+    reused = {"runs": current.made < started, "reference": reference is not None and reference.made < ran}
+    return View(settings, current, reference, ghost, events, image, seconds, reused)
 
 
 # ----------------------------------------------------------------------------- text beside the figure
