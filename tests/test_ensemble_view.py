@@ -110,6 +110,9 @@ def test_the_canvas_draws_bands_over_a_kept_background_like_a_fresh_figure():
     fresh = ev.EnsembleCanvas().render(current, ghost=moved, events=events)
     assert np.array_equal(_pixels(third), _pixels(fresh))  # nothing left over from earlier redraws
     assert canvas.render(current, events=events) == first
+    others = ev.scenario_events(load_scenario("no_opening_2016"), load_scenario("baseline"))
+    assert canvas.render(current, events=others) != first  # another background: the scenario's own events
+    assert canvas.render(current, events=events) == first  # and back: the kept background
 
 
 def test_redraw_times_itself_keeps_a_ghost_and_skips_a_reference_that_is_the_same_runs():
