@@ -195,7 +195,7 @@ def ensemble(settings: Settings) -> Ensemble:
     return _ensemble(load_scenario(settings.scenario).digest(), key)
 
 
-@lru_cache(maxsize=48)
+@lru_cache(maxsize=128)
 def _ensemble(digest: str, settings: Settings) -> Ensemble:
     """The runs; ``digest`` (of the resolved scenario) keys the cache, so an edited file runs anew."""
     started = time.perf_counter()
@@ -334,13 +334,16 @@ class EnsembleCanvas:
                 if len(self._backgrounds) > BACKGROUNDS:
                     self._backgrounds.popitem(last=False)
             drawn = []
-            for ax, variable in zip(self.panels, PANELS):
+            for ax, variable in zip(self.panels, PANELS):  # bands first, then the lines over them
+                band = current.bands[variable]
                 if reference is not None:
-                    drawn += _band(ax, reference.years, reference.bands[variable], REFERENCE_COLOUR, alpha=0.13,
-                                   linewidth=1.1)
+                    drawn.append(_fill(ax, reference.years, reference.bands[variable], REFERENCE_COLOUR, 0.07))
+                drawn.append(_fill(ax, current.years, band, CURRENT_COLOUR, 0.3))
                 if ghost is not None:
                     drawn += _ghost(ax, ghost.years, ghost.bands[variable])
-                drawn += _band(ax, current.years, current.bands[variable], CURRENT_COLOUR, alpha=0.3, linewidth=1.8)
+                if reference is not None:
+                    drawn += _reference(ax, reference.years, reference.bands[variable])
+                drawn += ax.plot(current.years, band[1], color=CURRENT_COLOUR, linewidth=1.8)
             for artist in drawn:
                 artist.axes.draw_artist(artist)
                 artist.remove()
@@ -364,9 +367,11 @@ class EnsembleCanvas:
         handles = [(Patch(color=CURRENT_COLOUR, alpha=0.3), Line2D([], [], color=CURRENT_COLOUR, linewidth=1.8))]
         labels = [f"{current.scenario}: median and 5-95% of {_runs_label(current.settings)}"]
         if reference is not None:
-            handles.append((Patch(color=REFERENCE_COLOUR, alpha=0.13), Line2D([], [], color=REFERENCE_COLOUR)))
+            handles.append((Patch(color=REFERENCE_COLOUR, alpha=0.07),
+                            Line2D([], [], color=REFERENCE_COLOUR, linewidth=0.7, linestyle=(0, (6, 8))),
+                            Line2D([], [], color=REFERENCE_COLOUR, linewidth=1.4)))
             how = "the same slider values" if reference.settings.overrides else "the posterior, no slider"
-            labels.append(f"reference: {reference.scenario} ({how})")
+            labels.append(f"reference: {reference.scenario} ({how}): median and 5-95%")
         if ghost is not None:
             handles.append(Line2D([], [], color=GHOST_COLOUR, linestyle="--"))
             labels.append("previous settings (median; dotted: 5-95%)")
@@ -377,9 +382,14 @@ class EnsembleCanvas:
         return self.canvas.copy_from_bbox(self.figure.bbox)
 
 
-def _band(ax, years, band, colour, *, alpha, linewidth) -> list:
-    return [ax.fill_between(years, band[0], band[2], color=colour, alpha=alpha, linewidth=0),
-            *ax.plot(years, band[1], color=colour, linewidth=linewidth)]
+def _fill(ax, years, band, colour, alpha):
+    return ax.fill_between(years, band[0], band[2], color=colour, alpha=alpha, linewidth=0)
+
+
+def _reference(ax, years, band) -> list:
+    """The reference's band edges and median (over a pale fill), so the runs' blue band stays clear."""
+    return [*ax.plot(years, band[0], years, band[2], color=REFERENCE_COLOUR, linewidth=0.7, alpha=0.8),
+            *ax.plot(years, band[1], color=REFERENCE_COLOUR, linewidth=1.4)]
 
 
 def _ghost(ax, years, band) -> list:

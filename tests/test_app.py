@@ -1,9 +1,9 @@
-"""The explorer (sim/app.py): seeds, figures and the parameter table; then the page in a real browser.
+"""The explorer (sim/app.py): seeds, inputs, figures and both pages; then the pages in a real browser.
 
-The browser test drives Debian's Chromium through Playwright for Python (``make test`` installs
-both: the ``dev`` extra and ``.ci/install-browser``). Where either is missing it is skipped
-with the reason, never silently. Set ``CASIM_SCREENSHOT=docs/explorer.png`` to also save its
-screenshot there.
+The browser tests drive Debian's Chromium through Playwright for Python (``make test`` installs
+both: the ``dev`` extra and ``.ci/install-browser``). Where either is missing they are skipped
+with the reason, never silently. Set ``CASIM_SCREENSHOTS=docs`` to also save their screenshots
+(``explorer.png``, ``explorer_ensemble.png``) there.
 """
 
 from __future__ import annotations
@@ -361,6 +361,10 @@ def offline(browser):
 def _screenshot(page, name: str, tmp_path: Path) -> None:
     """Save a screenshot in tmp_path, and in $CASIM_SCREENSHOTS (e.g. docs) when set."""
     page.mouse.move(0, 0)
+    page.evaluate("""() => {
+        document.activeElement && document.activeElement.blur();  // no slider's value bubble
+        document.querySelectorAll('.v-navigation-drawer__content').forEach(e => { e.scrollTop = 0; });
+    }""")
     paths = [tmp_path / name]
     if os.environ.get("CASIM_SCREENSHOTS"):
         paths.append(Path(os.environ["CASIM_SCREENSHOTS"]) / name)
