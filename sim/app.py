@@ -355,8 +355,13 @@ def StepInputsCard(inputs: solara.Reactive, model: solara.Reactive):
     current: StepInputs = inputs.value
     specs = parameter_specs()
     with solara.Card("Inputs (applied by Reset)"):
-        solara.Select("Scenario (scenarios/*.toml)", values=scenario_names(), value=current.scenario_name,
-                      on_value=lambda name: inputs.set(StepInputs(name, inputs.value.seed, inputs.value.parameters)))
+        names = scenario_names()
+
+        def choose(name: str) -> None:
+            if name in names:  # only what the list offers (a browser can send any value)
+                inputs.set(StepInputs(name, inputs.value.seed, inputs.value.parameters))
+
+        solara.Select("Scenario (scenarios/*.toml)", values=names, value=current.scenario_name, on_value=choose)
         solara.InputText("Seed: a number, or any text (hashed)", value=current.seed, continuous_update=False,
                          on_value=lambda text: inputs.set(StepInputs(inputs.value.scenario_name, text,
                                                                      inputs.value.parameters)))

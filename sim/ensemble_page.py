@@ -104,6 +104,10 @@ def _posterior_text(name: str) -> str:
     return f"posterior: each run its draw (5-95%: {low:.3g} to {high:.3g})"
 
 
+def _offered(value, offered, otherwise):
+    return value if value in offered else otherwise
+
+
 def _next_view(settings: ev.Settings, last: solara.Ref, canvas: ev.EnsembleCanvas) -> tuple[ev.View | None, str]:
     """The view for new settings; the previous view's result becomes the ghost."""
     previous: ev.View | None = last.current
@@ -199,10 +203,14 @@ def EnsemblePage():
     canvas = solara.use_memo(ev.EnsembleCanvas, [])
     last = solara.use_ref(None)
 
+    names = ev.scenario_names()
+    # Only what the controls offer (a browser can send any value): shipped scenarios, listed run counts.
     settings = ev.Settings(
-        scenario=scenario.value, reference=None if reference.value == NO_REFERENCE else reference.value,
-        runs=runs.value, seed=ev.seed_from_text(seed_text.value), overrides=tuple(overrides.value.items()),
-        central_dispositions=dispositions.value == "central", reference_overrides=reference_overrides.value)
+        scenario=_offered(scenario.value, names, "baseline"),
+        reference=_offered(reference.value, names, None),
+        runs=_offered(runs.value, ev.RUN_CHOICES, ev.DEFAULT_RUNS), seed=ev.seed_from_text(seed_text.value),
+        overrides=tuple(overrides.value.items()), central_dispositions=dispositions.value == "central",
+        reference_overrides=bool(reference_overrides.value))
     view, error = solara.use_memo(lambda: _next_view(settings, last, canvas), [settings])
 
     def set_override(name: str, value: float | None) -> None:
@@ -215,7 +223,6 @@ def EnsemblePage():
         solara.AppBarTitle("casim explorer: regional cooperation in Central Asia")
     with solara.Sidebar():
         with solara.Card("Runs"):
-            names = ev.scenario_names()
             solara.Select("Scenario (scenarios/*.toml)", values=names, value=scenario)
             solara.Select("Reference scenario, drawn beside", values=[NO_REFERENCE, *names], value=reference)
             solara.Select(f"Runs ({ev.SEEDS_PER_DRAW} seeds per posterior draw)", values=list(ev.RUN_CHOICES),

@@ -27,7 +27,7 @@ import pytest
 pytest.importorskip("solara", reason="the app extra is not installed (pip install -e '.[app]')")
 
 from sim import app
-from sim.ensemble_view import patterns as ev_patterns
+from sim import ensemble_view as ev
 from sim.figures import STATE_COLOURS
 from sim.geography import STATES
 from sim.parameters import parameter_specs
@@ -241,6 +241,14 @@ def test_the_ensemble_page_reruns_on_every_change_without_a_browser():
     assert _text(rc, "casim-small casim-timing")[0].startswith("redrawn in ")
     rc.find(v.Btn, children=["posterior"]).widget.click()  # the slider back to each run's own draw
     assert _html(rc, "casim-readout")[0] == first
+
+    # A browser can send values the controls do not offer: another file, a huge run count, out of range.
+    rc.find(v.Select, label="Scenario (scenarios/*.toml)").widget.v_model = "../pyproject"
+    rc.find(v.Select, label=f"Runs ({ev.SEEDS_PER_DRAW} seeds per posterior draw)").widget.v_model = 10**7
+    assert _html(rc, "casim-readout")[0] == first  # still the baseline, 40 runs
+    _slider(rc, "bloc_pull").fire_event("change", 7.0)
+    errors = [w.children for w in rc.find(v.Alert).widgets]
+    assert any("bloc_pull=7.0 outside its range" in str(children) for children in errors), errors
     rc.close()
 
 
@@ -479,7 +487,7 @@ def test_moving_a_slider_moves_the_bands_in_a_browser(offline, explorer_url, tmp
     expect(page.locator(".casim-set")).to_have_text(f"{value:.4g}")
     expect(page.locator(".casim-readout")).to_contain_text("reference baseline: 2030")
     expect(page.locator(".casim-timing")).to_contain_text("redrawn in")
-    expect(page.locator(".casim-patterns tbody tr")).to_have_count(len(ev_patterns().patterns))
+    expect(page.locator(".casim-patterns tbody tr")).to_have_count(len(ev.patterns().patterns))
 
     slider.press("PageDown")
     expect(median_2030).not_to_have_text(before_text)
