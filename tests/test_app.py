@@ -271,9 +271,11 @@ def _chromium() -> tuple[str | None, str]:
 def browser():
     """Debian's Chromium, headless, driven by Playwright (never a browser Playwright downloads)."""
     try:
-        from playwright.sync_api import Error, sync_playwright
+        from playwright.sync_api import Error, expect, sync_playwright
     except ImportError:
         pytest.skip("no browser: Playwright for Python is not installed (pip install -e '.[dev]')")
+    # A step redraws three figures: on two busy cores that can take longer than expect's 5 s.
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
     executable, why = _chromium()
     if executable is None:
         pytest.skip(f"no browser: {why}")
