@@ -44,6 +44,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.ensemble_page import PAGE_CSS, EnsemblePage, ParameterSlider
 from sim.ensemble_view import KEY_PARAMETERS, scenario_names, seed_from_text
+from sim.ensemble_view import slider_step as ensemble_slider_step
 from sim.figures import LABELS, STATE_COLOURS
 from sim.geography import STATES, UPPER_PAIRS, load_geography
 from sim.model import CentralAsia
@@ -158,7 +159,7 @@ class Explorer(CentralAsia):
 def slider_step(name: str) -> float:
     """The stepping page's slider step: a power of ten giving at least 1000 positions, so a
     moved slider lands within a thousandth of the range of any value."""
-    return float(10 ** np.floor(np.log10((parameter_specs()[name].max - parameter_specs()[name].min) / 1000)))
+    return ensemble_slider_step(name, positions=1000)
 
 
 TABLE_COLUMNS = ("parameter", "in use", "unit", "range", "default", "factor", "what it does", "source")
