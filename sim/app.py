@@ -1,25 +1,32 @@
-"""The explorer: a Mesa SolaraViz page for the Central Asia model.
+"""The explorer: two pages in the browser for the Central Asia model.
 
 Start it with ``casim app`` (:func:`launch`) or ``solara run sim/app.py``, then open
-http://127.0.0.1:8765. Pick a scenario, a seed and key parameters in the sidebar, press
-*Reset* to build the model with them, then *Step* (one year) or play. Panels: the Regional
-Integration Index and its dimensions, the five states as a network, each state's water and
-energy balance, and the chosen parameters with their units, ranges and sources.
+http://127.0.0.1:8765.
 
-Needs the ``app`` extra (``pip install -e ".[app]"``); its pinned solara serves its own
-scripts, so the page works without internet access.
+- ``/`` the ensemble page (:mod:`sim.ensemble_page`): every control change reruns a few
+  dozen runs over the posterior and redraws the index and its dimensions as bands, with the
+  previous result as a ghost, a reference scenario beside, the scenario's own events and
+  the narrative patterns that hold.
+- ``/step`` one model run year by year (a Mesa SolaraViz page): pick a scenario, a seed and
+  key parameters in the sidebar, press *Reset* to build the model with them, then *Step*
+  (one year) or play. Panels: the Regional Integration Index and its dimensions, the five
+  states as a network, each state's water and energy balance, and the parameters in use.
+
+Every browser session has its own state: the pages build their models and inputs inside
+their components, never at module level. Needs the ``app`` extra (``pip install -e
+".[app]"``); its pinned solara serves its own scripts, so the pages work without internet
+access.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
-import re
 import signal
 import subprocess
 import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,20 +42,14 @@ warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found 
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from sim.ensemble_page import PAGE_CSS, EnsemblePage, ParameterSlider
+from sim.ensemble_view import KEY_PARAMETERS, scenario_names, seed_from_text
+from sim.ensemble_view import slider_step as ensemble_slider_step
 from sim.figures import LABELS, STATE_COLOURS
 from sim.geography import STATES, UPPER_PAIRS, load_geography
 from sim.model import CentralAsia
 from sim.parameters import parameter_specs
-from sim.scenario import SCENARIO_DIR
 
-# Key behavioural parameters, at least one per blocking factor (sim/data/parameters.csv).
-KEY_PARAMETERS = (
-    "border_open_bias", "border_reciprocity", "incident_rate_per_1000km",  # territory
-    "deal_threshold",  # water
-    "queue_friction", "bloc_pull",  # economy
-    "trust_learning_rate",  # trust
-    "summit_threshold",  # institutions
-)
 DEFAULT_SEED = "1"
 # Approximate country centres (longitude, latitude): the network keeps the map's layout.
 POSITIONS = {"KAZ": (67.0, 48.0), "KGZ": (74.5, 41.5), "TJK": (71.0, 38.7), "TKM": (59.5, 39.0), "UZB": (64.0, 41.5)}
@@ -70,40 +71,63 @@ LAYOUT_CSS = """
 .casim-table { border-collapse: collapse; font-size: 13px; margin: 8px; }
 .casim-table th, .casim-table td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 .casim-table td:first-child { font-family: monospace; white-space: nowrap; }
+.casim-reset { color: #b00020; font-weight: bold; }
 """
-
+STEP_PATH = "step"  # the stepping page's address: http://127.0.0.1:8765/step
+NAME = "casim explorer: regional cooperation in Central Asia"
 
 UNCERTAINTY_NOTE = (
-    "Each line is <b>one stochastic replicate</b>: another seed gives another path. For the spread across "
-    "replicates (median and 5-95% range of 20 runs) use <code>casim run</code>. Index and dimensions are 0-1 "
-    "(1 = integrated); trade share is intra-regional trade over the states' total trade."
+    "Each line is <b>one stochastic replicate</b> with the posterior's highest-density parameters: another seed "
+    "gives another path. The <a href='/'>ensemble page</a> shows the spread over the posterior and chance (bands "
+    "of a few dozen runs). Index and dimensions are 0-1 (1 = integrated); trade share is intra-regional trade "
+    "over the states' total trade."
 )
 HOW_TO = (
-    "<b>How to use:</b> choose a scenario, a seed and parameter values in the sidebar, then press <b>Reset</b> "
-    "to build the model with them; <b>Step</b> advances one year (or <i>Render Interval</i> years), ▶ plays to "
-    "{end_year}. Sliders set the parameter for any scenario; all other parameters keep their defaults "
-    "(<code>sim/data/parameters.csv</code>). A seed that is a whole number is used as it is; any other text is "
-    "hashed (SHA-256), never evaluated."
+    "<b>How to use:</b> choose a scenario, a seed and parameter values under <i>Inputs</i> in the sidebar, then "
+    "press <b>Reset</b> to build the model with them (until then a red note says the inputs changed); <b>Step</b> "
+    "advances one year (or <i>Render Interval</i> years), ▶ plays to {end_year}. A slider sets its parameter for "
+    "any scenario; until moved (or after its <i>default</i> button) the parameter keeps its default, the "
+    "posterior's highest-density draw, exactly. All other parameters keep theirs too "
+    "(<code>sim/data/parameters.csv</code>, <code>sim/data/posterior.csv</code>). A seed that is a whole number is "
+    "used as it is; any other text is hashed (SHA-256), never evaluated."
 )
 
 
-def seed_from_text(text: str) -> int:
-    """The replicate seed for what was typed in the seed box.
+@dataclass(frozen=True)
+class StepInputs:
+    """What the stepping page's sidebar says: the inputs of the next Reset.
 
-    A whole number from 0 to 2**63 - 1 is used as it is; any other text (words, negative
-    or huge numbers, an expression) is hashed with SHA-256, so the same text always gives
-    the same run. Surrounding whitespace is ignored; the text is never evaluated.
-
-    Args:
-        text: the seed box's content.
-
-    Returns:
-        A seed in [0, 2**63 - 1].
+    Attributes:
+        scenario_name: a shipped scenario (``scenarios/<name>.toml``).
+        seed: the seed box's text (see :func:`seed_from_text`).
+        parameters: ``(name, value)`` pairs, sorted, set by the sliders; every other
+            parameter keeps its default, the posterior's highest-density draw.
     """
-    text = str(text).strip()
-    if re.fullmatch(r"[0-9]{1,19}", text) and int(text) < 2**63:
-        return int(text)
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % 2**63
+
+    scenario_name: str = "baseline"
+    seed: str = DEFAULT_SEED
+    parameters: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "parameters", tuple(sorted((str(n), float(v)) for n, v in self.parameters)))
+
+    def with_parameter(self, name: str, value: float | None) -> StepInputs:
+        """These inputs with ``name`` set to ``value`` (None: back to its default)."""
+        kept = tuple((n, v) for n, v in self.parameters if n != name)
+        return StepInputs(self.scenario_name, self.seed, kept if value is None else (*kept, (name, value)))
+
+    def differences(self, other: StepInputs) -> list[str]:
+        """What differs from ``other``, one short phrase each."""
+        found = []
+        if self.scenario_name != other.scenario_name:
+            found.append(f"scenario {self.scenario_name}")
+        if self.seed != other.seed:
+            found.append(f"seed {self.seed if len(self.seed) <= 24 else self.seed[:21] + '...'!r}")
+        mine, theirs = dict(self.parameters), dict(other.parameters)
+        for name in KEY_PARAMETERS + tuple(sorted((set(mine) | set(theirs)) - set(KEY_PARAMETERS))):
+            if mine.get(name) != theirs.get(name):
+                found.append(f"{name} {mine[name]:.4g}" if name in mine else f"{name} back to its default")
+        return found
 
 
 class Explorer(CentralAsia):
@@ -113,51 +137,45 @@ class Explorer(CentralAsia):
         scenario_name: a shipped scenario (``scenarios/<name>.toml``).
         seed: the seed box's text (see :func:`seed_from_text`).
         scenario: ignored; Mesa 3.5's Reset passes a ``mesa.experimental`` Scenario here.
+        inputs: a :class:`StepInputs`, or a solara reactive holding one (what the stepping
+            page passes, so that Mesa's Reset builds the model from the sidebar as it is
+            then); it replaces ``scenario_name`` and ``seed`` and adds its parameters.
         **kwargs: parameter values by name.
+
+    Attributes:
+        inputs: the :class:`StepInputs` it was built from.
     """
 
-    def __init__(self, *, scenario_name: str = "baseline", seed: str = DEFAULT_SEED, scenario=None, **kwargs):
+    def __init__(self, *, scenario_name: str = "baseline", seed: str = DEFAULT_SEED, scenario=None,
+                 inputs=None, **kwargs):
+        if inputs is not None:
+            inputs = getattr(inputs, "value", inputs)
+            scenario_name, seed, kwargs = inputs.scenario_name, inputs.seed, {**dict(inputs.parameters), **kwargs}
         super().__init__(scenario=scenario_name, rng=seed_from_text(seed), **kwargs)
         self.seed_text = str(seed)
+        self.inputs = StepInputs(scenario_name, str(seed), tuple(kwargs.items()))
 
 
-def scenario_names() -> list[str]:
-    """The shipped scenarios, by name."""
-    return sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
-
-
-def _step(spec) -> float:
-    """A round slider step of about a fiftieth of the range."""
-    return float(10 ** np.floor(np.log10((spec.max - spec.min) / 50)))
-
-
-def model_params() -> dict:
-    """SolaraViz inputs: scenario, seed and a slider for each key parameter (name, unit, range)."""
-    specs = parameter_specs()
-    params = {
-        "scenario_name": {"type": "Select", "value": "baseline", "values": scenario_names(),
-                          "label": "Scenario (scenarios/*.toml)"},
-        "seed": {"type": "InputText", "value": DEFAULT_SEED,
-                 "label": "Seed: a number, or any text (hashed)"},
-    }
-    for name in KEY_PARAMETERS:
-        spec = specs[name]
-        params[name] = {"type": "SliderFloat", "value": spec.default, "min": spec.min, "max": spec.max,
-                        "step": _step(spec), "label": f"{name} [{spec.unit}] ({spec.min:g} to {spec.max:g})"}
-    return params
+def slider_step(name: str) -> float:
+    """The stepping page's slider step: a power of ten giving at least 1000 positions, so a
+    moved slider lands within a thousandth of the range of any value."""
+    return ensemble_slider_step(name, positions=1000)
 
 
 TABLE_COLUMNS = ("parameter", "in use", "unit", "range", "default", "factor", "what it does", "source")
 
 
 def parameter_rows(model: CentralAsia | None = None) -> list[dict[str, str]]:
-    """The key parameters: value in use (when a model is given), unit, range, default, factor, meaning, source."""
+    """The key parameters: value in use (when a model is given), unit, range, default, factor, meaning, source.
+
+    Values to six significant digits: a default is the posterior's highest-density draw, and
+    the table shows it as the model uses it, not rounded to a slider step."""
     rows = []
     for name in KEY_PARAMETERS:
         spec = parameter_specs()[name]
-        used = f"{float(model.params[name]):.3g}" if model is not None else ""
+        used = f"{float(model.params[name]):.6g}" if model is not None else ""
         rows.append(dict(zip(TABLE_COLUMNS, (name, used, spec.unit, f"{spec.min:g} to {spec.max:g}",
-                                             f"{spec.default:.3g}", spec.factor, spec.description, spec.source))))
+                                             f"{spec.default:.6g}", spec.factor, spec.description, spec.source))))
     return rows
 
 
@@ -194,8 +212,7 @@ def index_figure(model: CentralAsia) -> Figure:
         ax.set_title(name, fontsize=10, fontweight="bold" if variable == "integration_index" else "normal")
         ax.set_ylabel(unit, fontsize=8)
         ax.set_xlim(first, last)
-        if variable != "trade_share":  # a few per cent: let that panel scale itself
-            ax.set_ylim(0.0, 1.0)
+        ax.set_ylim(0.0, 1.0)  # fixed, as on the ensemble page: the axes do not jump while the model steps
         ax.grid(axis="y", color="0.9")
         ax.tick_params(labelsize=8)
     for ax in axes[1]:
@@ -280,14 +297,29 @@ def water_energy_figure(model: CentralAsia) -> Figure:
 
 # --- Solara components: redrawn whenever the model steps or is reset (update_counter) -----
 
+# The stepping page's inputs (a solara reactive holding StepInputs), for the panels inside SolaraViz.
+StepInputsContext = solara.create_context(None)
+
+
+def reset_note(model: Explorer, inputs: StepInputs | None) -> str:
+    """What the status line adds when the sidebar's inputs differ from the model's: press Reset."""
+    if inputs is None or getattr(model, "inputs", inputs) == inputs:
+        return ""
+    return "Inputs changed since the last Reset (" + ", ".join(inputs.differences(model.inputs)) + \
+        "): press Reset to run with them."
+
 
 @solara.component
 def IndexPlot(model):
     """The integration index panel with a note on uncertainty."""
     update_counter.get()
+    inputs = solara.use_context(StepInputsContext)
+    note = reset_note(model, inputs.value if inputs is not None else None)
     solara.Style(LAYOUT_CSS)
     with solara.Column(classes=["casim-wide"]):
         solara.Text(status(model), classes=["casim-status"], style={"font-weight": "bold"})
+        if note:
+            solara.Text(note, classes=["casim-reset", "casim-reset-status"])
         solara.FigureMatplotlib(index_figure(model), format="png")
         solara.HTML(unsafe_innerHTML=UNCERTAINTY_NOTE, classes=["casim-note"])
 
@@ -315,6 +347,76 @@ def ParameterTable(model):
     with solara.Column(classes=["casim-wide"]):
         solara.HTML(unsafe_innerHTML=HOW_TO.format(end_year=model.casim_scenario.end_year), classes=["casim-note"])
         solara.HTML(unsafe_innerHTML=parameter_table_html(model))
+
+
+@solara.component
+def StepInputsCard(inputs: solara.Reactive, model: solara.Reactive):
+    """The stepping page's inputs: scenario, seed and a slider per key parameter; a red note
+    while they differ from the running model's (press Reset)."""
+    current: StepInputs = inputs.value
+    specs = parameter_specs()
+    with solara.Card("Inputs (applied by Reset)"):
+        names = scenario_names()
+
+        def choose(name: str) -> None:
+            if name in names:  # only what the list offers (a browser can send any value)
+                inputs.set(StepInputs(name, inputs.value.seed, inputs.value.parameters))
+
+        solara.Select("Scenario (scenarios/*.toml)", values=names, value=current.scenario_name, on_value=choose)
+        solara.InputText("Seed: a number, or any text (hashed)", value=current.seed, continuous_update=False,
+                         on_value=lambda text: inputs.set(StepInputs(inputs.value.scenario_name, text,
+                                                                     inputs.value.parameters)))
+        values = dict(current.parameters)
+        for name in KEY_PARAMETERS:
+            spec = specs[name]
+            ParameterSlider(name, values.get(name), lambda value, name=name: inputs.set(
+                inputs.value.with_parameter(name, value)), f"default {spec.default:.6g} (posterior point, exact)",
+                spec.default, slider_step(name), unset_button="default")
+        changed = reset_note(model.value, current)
+        if changed:
+            solara.Text(changed, classes=["casim-reset", "casim-reset-card"])
+
+
+@solara.component
+def SteppingPage():
+    """One model run year by year (Mesa's SolaraViz), with a model and inputs of its own in
+    every browser session: both are created here, per session, and Reset builds the next
+    model from this session's inputs."""
+    inputs = solara.use_reactive(StepInputs())
+    first = solara.use_memo(lambda: Explorer(inputs=StepInputs()), [])
+    model = solara.use_reactive(first)
+    StepInputsContext.provide(inputs)
+    solara.Style(PAGE_CSS)
+    solara.Title("casim explorer: one run")
+    SolaraViz(model, components=[IndexPlot, NetworkPlot, WaterEnergyPlot, ParameterTable],
+              model_params={"inputs": inputs}, name=NAME)
+    with solara.Sidebar():
+        StepInputsCard(inputs, model)
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 (solara's signature for a layout)
+    """solara's app layout, with the pages' tabs named by their labels."""
+    current, pages = solara.use_route()
+    router = solara.use_router()
+    index = pages.index(current) if current in pages else 0
+
+    def go(k: int) -> None:
+        router.push(solara.resolve_path(pages[k]))
+
+    with solara.AppLayout(children=children, title=NAME) as main, solara.AppBar(), \
+            solara.lab.Tabs(value=index, on_value=go, align="center"):
+        for page in pages:
+            solara.lab.Tab(page.label)
+    return main
+
+
+# The root route's layout serves every page (solara takes it from the route at "/").
+routes = [
+    solara.Route(path="/", component=EnsemblePage, label="Ensemble over the posterior",
+                 layout=Layout),
+    solara.Route(path=STEP_PATH, component=SteppingPage, label="One run, year by year"),
+]
 
 
 def launch(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> int:
@@ -353,11 +455,3 @@ def launch(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-page = SolaraViz(
-    Explorer(),
-    components=[IndexPlot, NetworkPlot, WaterEnergyPlot, ParameterTable],
-    model_params=model_params(),
-    name="casim explorer: regional cooperation in Central Asia",
-)
