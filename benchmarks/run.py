@@ -156,9 +156,13 @@ before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter(); table = sim.run("baseline", replicates={runs}, seed=1)
 run_s = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"simulate_s": simulate_s, "run_s": run_s, "rows": len(table),
-                  "table_mb": table.memory_usage(deep=True).sum() / 1e6, "rss_before_mb": before / 1e3,
-                  "rss_peak_mb": peak / 1e3}}))
+rows, table_mb = len(table), table.memory_usage(deep=True).sum() / 1e6
+del table  # again, with the process's memory already mapped (a notebook's second call)
+started = time.perf_counter(); simulate_plan(scenario, runs); simulate_warm_s = time.perf_counter() - started
+started = time.perf_counter(); sim.run("baseline", replicates={runs}, seed=1); run_warm_s = time.perf_counter() - started
+print(json.dumps({{"simulate_s": simulate_s, "run_s": run_s, "rows": rows, "table_mb": table_mb,
+                  "rss_before_mb": before / 1e3, "rss_peak_mb": peak / 1e3,
+                  "simulate_warm_s": simulate_warm_s, "run_warm_s": run_warm_s}}))
 """
 
 
@@ -169,9 +173,11 @@ def bench_tidy_table(runs: int = TIDY_RUNS) -> dict:
     probe = checked_run([sys.executable, "-c", _TIDY_PROBE.format(runs=runs)])
     result = json.loads(probe.stdout.strip().splitlines()[-1])
     result.update(runs=runs, throughput_ratio=result["simulate_s"] / result["run_s"],
+                  throughput_ratio_warm=result["simulate_warm_s"] / result["run_warm_s"],
                   memory_over_table=(result["rss_peak_mb"] - result["rss_before_mb"]) / result["table_mb"])
     say(f"    simulate {result['simulate_s']:.1f} s, sim.run {result['run_s']:.1f} s "
-        f"({result['throughput_ratio']:.0%}); table {result['table_mb']:.0f} MB, peak +"
+        f"({result['throughput_ratio']:.0%}; second call {result['throughput_ratio_warm']:.0%}); "
+        f"table {result['table_mb']:.0f} MB, peak +"
         f"{result['rss_peak_mb'] - result['rss_before_mb']:.0f} MB")
     return result
 
@@ -439,10 +445,11 @@ def markdown(results: dict, targets: list[dict], machine: dict) -> str:
         "",
         "## The tidy table: `sim.run` against the simulation alone",
         "",
-        ("| Runs (every variable) | Simulation (s) | `sim.run` (s) | Throughput ratio | Table (MB) | Peak memory "
-        "added (MB) | Targets | Targets met |"),
+        ("| Runs (every variable) | Simulation (s) | `sim.run` (s) | Throughput ratio (second call) | Table (MB) | "
+        "Peak memory added (MB) | Targets (first call) | Targets met |"),
         "|---:|---:|---:|---:|---:|---:|---|---|",
-        (f"| {d['runs']:,} | {d['simulate_s']:.1f} | {d['run_s']:.1f} | {d['throughput_ratio']:.0%} | "
+        (f"| {d['runs']:,} | {d['simulate_s']:.1f} | {d['run_s']:.1f} | {d['throughput_ratio']:.0%} "
+         f"({d['throughput_ratio_warm']:.0%}) | "
          f"{d['table_mb']:.0f} | {d['rss_peak_mb'] - d['rss_before_mb']:.0f} ({d['memory_over_table']:.2f}x the "
          f"table) | ratio ≥ 70%, memory ≤ 2x the table | "
          f"{yes_no(met['(d) sim.run / simulation throughput'] and met['(d) sim.run peak memory / table size'])} |"),

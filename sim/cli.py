@@ -524,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "validate or calibrate")
     report_parser.add_argument("--out", type=_path, metavar="FILE", help="HTML file to write (default: DIR/report.html)")
     report_parser.set_defaults(handler=command_report)
-    app_parser = commands.add_parser("app", help="the interactive explorer in the browser (Mesa SolaraViz)")
+    app_parser = commands.add_parser("app", help="the interactive explorer in the browser: the ensemble page (posterior bands) and the stepping page (Mesa SolaraViz)")
     app_parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
     app_parser.add_argument("--port", type=_whole_number(0, 65535), default=8765, help="port (default: 8765)")
     app_parser.add_argument("--open", action="store_true", help="open it in the default browser")

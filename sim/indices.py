@@ -9,6 +9,9 @@ weighted mean of the dimensions, each in [0, 1]; weights come from the scenario.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from functools import cache, partial
+
 import numpy as np
 
 from sim.geography import UPPER_PAIRS, Geography
@@ -57,92 +60,145 @@ def _combine(dimensions: dict[str, np.ndarray], weights: dict[str, float]) -> np
     return sum(weights[name] * dimensions[name] for name in DIMENSIONS) / total
 
 
-def measure(world: World, geo: Geography, params: Parameters, weights: dict[str, float]) -> dict[str, dict]:
-    """All recorded variables for one year.
+def _political(trust: np.ndarray, incidents: np.ndarray, params: Parameters) -> np.ndarray:
+    return np.clip(trust * (1.0 - conflict_penalty(incidents, params)), 0.0, 1.0)
 
-    Returns:
-        ``{"region": {var: (R,)}, "country": {var: (R, 5)}, "dyad": {var: (R, 10)}}``; dyad
-        variables that only exist for neighbours (or deal partners) are NaN elsewhere.
-    """
-    n = geo.border_km.shape[0]
-    r = world.replicates
-    adjacent = geo.adjacent
-    length = geo.border_km[None] * np.ones((r, 1, 1))
-    openness = world.border_openness
-    mutual_trust = 0.5 * (world.trust + np.swapaxes(world.trust, 1, 2))
+
+def _index(formulas: dict[str, Callable[[], np.ndarray]], params: Parameters,
+           weights: dict[str, float]) -> np.ndarray:
+    share = formulas["trade_share"]()
+    benchmark = np.reshape(params.trade_share_benchmark, (-1,) + (1,) * (share.ndim - 1))
+    return _combine({
+        "institutional": formulas["institutional"](),
+        "trade": np.clip(share / benchmark, 0.0, 1.0),
+        "mobility": formulas["border_openness"](),
+        "water_energy": formulas["water_energy_coop"](),
+        "political": formulas["political"](),
+    }, weights)
+
+
+def _region(world: World, geo: Geography, params: Parameters) -> dict[str, Callable[[], np.ndarray]]:
+    n, r = geo.border_km.shape[0], world.replicates
+    length = np.broadcast_to(geo.border_km.reshape(1, -1), (r, n * n))
     partners = geo.deal_partners
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # Region.
+
+    @cache
+    def trade_share() -> np.ndarray:
         intra = world.trade_musd.sum(axis=(1, 2))
         total = intra + world.extra_trade_musd.sum(axis=1)
-        trade_share = np.divide(intra, total, out=np.zeros(r), where=total > 0)
-        incidents_total = world.incidents.sum(axis=(1, 2)) / 2.0
-        region_trust = world.trust.sum(axis=(1, 2)) / (n * (n - 1))
-        region = {
-            "institutional": world.institution_depth,
-            "trade_share": trade_share,
-            "border_openness": _weighted_mean(openness.reshape(r, -1), length.reshape(r, -1), axis=1),
-            "water_energy_coop": (world.water_energy_kept * partners).sum(axis=(1, 2)) / partners.sum(),
-            "trust": region_trust,
-            "conflict_incidents": incidents_total,
-            "clashes": world.clashes.sum(axis=(1, 2)) / 2.0,
-            "water_shortfall": _weighted_mean(world.water_shortfall, world.water_demand_km3, axis=1),
-            "energy_deficit": world.energy_deficit.mean(axis=1),
-            "delimited_share": _weighted_mean(world.delimited.reshape(r, -1), length.reshape(r, -1), axis=1),
-            "summit": world.summit,
-        }
-        region["political"] = np.clip(region_trust * (1.0 - conflict_penalty(incidents_total, params)), 0.0, 1.0)
+        return np.divide(intra, total, out=np.zeros(r), where=total > 0)
 
-        # States.
+    @cache
+    def incidents() -> np.ndarray:
+        return world.incidents.sum(axis=(1, 2)) / 2.0
+
+    @cache
+    def trust() -> np.ndarray:
+        return world.trust.sum(axis=(1, 2)) / (n * (n - 1))
+
+    return {
+        "institutional": lambda: world.institution_depth,
+        "trade_share": trade_share,
+        "border_openness": cache(lambda: _weighted_mean(world.border_openness.reshape(r, -1), length, axis=1)),
+        "water_energy_coop": cache(lambda: (world.water_energy_kept * partners).sum(axis=(1, 2)) / partners.sum()),
+        "trust": trust,
+        "conflict_incidents": incidents,
+        "clashes": lambda: world.clashes.sum(axis=(1, 2)) / 2.0,
+        "water_shortfall": lambda: _weighted_mean(world.water_shortfall, world.water_demand_km3, axis=1),
+        "energy_deficit": lambda: world.energy_deficit.mean(axis=1),
+        "delimited_share": lambda: _weighted_mean(world.delimited.reshape(r, -1), length, axis=1),
+        "summit": lambda: world.summit,
+        "political": cache(lambda: _political(trust(), incidents(), params)),
+    }
+
+
+def _country(world: World, geo: Geography, params: Parameters) -> dict[str, Callable[[], np.ndarray]]:
+    n, r = geo.border_km.shape[0], world.replicates
+    length = np.broadcast_to(geo.border_km, (r, n, n))
+    partners = np.broadcast_to(geo.deal_partners, (r, n, n))
+
+    @cache
+    def trade_share() -> np.ndarray:
         own_intra = world.trade_musd.sum(axis=2)
         own_total = own_intra + world.extra_trade_musd
-        own_incidents = world.incidents.sum(axis=2)
-        own_trust = world.trust.sum(axis=1) / (n - 1)  # how much the others trust the state
-        country = {
-            "institutional": world.institution_depth[:, None] * world.participation,
-            "trade_share": np.divide(own_intra, own_total, out=np.zeros_like(own_intra), where=own_total > 0),
-            "border_openness": _weighted_mean(openness, length, axis=2),
-            "water_energy_coop": _weighted_mean(world.water_energy_kept, partners * np.ones((r, 1, 1)), axis=2),
-            "trust": own_trust,
-            "conflict_incidents": own_incidents,
-            "clashes": world.clashes.sum(axis=2),
-            "water_shortfall": world.water_shortfall,
-            "energy_deficit": world.energy_deficit,
-            "delimited_share": _weighted_mean(world.delimited, length, axis=2),
-            "gdp": world.gdp_busd,
-            "support": world.support,
-            "trade_openness": economy.trade_openness(world.trade_musd, world.extra_trade_musd, world.gdp_busd),
-            "trade_barrier": world.trade_barrier,
-        }
-        country["political"] = np.clip(own_trust * (1.0 - conflict_penalty(own_incidents, params)), 0.0, 1.0)
+        return np.divide(own_intra, own_total, out=np.zeros_like(own_intra), where=own_total > 0)
 
-        # Dyads.
-        dyad = {
-            "trade_flow": _dyads(world.trade_musd),
-            "trust": _dyads(mutual_trust),
-            "border_openness": _dyads(openness),
-            # The first state's side less the second's (KGZ-UZB: KGZ's side less UZB's):
-            # who keeps a border closed.
-            "border_side_difference": _dyads(world.border_side - np.swapaxes(world.border_side, 1, 2)),
-            "border_queues": _dyads(economy.border_queues(world.border_securitisation, world.trust, params)),
-            "delimited_share": _dyads(world.delimited),
-            "conflict_incidents": _dyads(world.incidents),
-            "clashes": _dyads(world.clashes),
-            "water_energy_coop": _dyads(world.water_energy_kept),
-        }
-        for names, exists in ((NEIGHBOUR_VARIABLES, adjacent), (DEAL_VARIABLES, partners)):
-            for name in names:
-                dyad[name] = np.where(exists[_I, _J], dyad[name], np.nan)
+    @cache
+    def incidents() -> np.ndarray:
+        return world.incidents.sum(axis=2)
 
-    for scope in (region, country):
-        share = scope["trade_share"]
-        benchmark = np.reshape(params.trade_share_benchmark, (-1,) + (1,) * (share.ndim - 1))
-        dimensions = {
-            "institutional": scope["institutional"],
-            "trade": np.clip(share / benchmark, 0.0, 1.0),
-            "mobility": scope["border_openness"],
-            "water_energy": scope["water_energy_coop"],
-            "political": scope["political"],
-        }
-        scope["integration_index"] = _combine(dimensions, weights)
-    return {"region": region, "country": country, "dyad": dyad}
+    @cache
+    def trust() -> np.ndarray:
+        return world.trust.sum(axis=1) / (n - 1)  # how much the others trust the state
+
+    return {
+        "institutional": cache(lambda: world.institution_depth[:, None] * world.participation),
+        "trade_share": trade_share,
+        "border_openness": cache(lambda: _weighted_mean(world.border_openness, length, axis=2)),
+        "water_energy_coop": cache(lambda: _weighted_mean(world.water_energy_kept, partners, axis=2)),
+        "trust": trust,
+        "conflict_incidents": incidents,
+        "clashes": lambda: world.clashes.sum(axis=2),
+        "water_shortfall": lambda: world.water_shortfall,
+        "energy_deficit": lambda: world.energy_deficit,
+        "delimited_share": lambda: _weighted_mean(world.delimited, length, axis=2),
+        "gdp": lambda: world.gdp_busd,
+        "support": lambda: world.support,
+        "trade_openness": lambda: economy.trade_openness(world.trade_musd, world.extra_trade_musd, world.gdp_busd),
+        "trade_barrier": lambda: world.trade_barrier,
+        "political": cache(lambda: _political(trust(), incidents(), params)),
+    }
+
+
+def _dyad(world: World, geo: Geography, params: Parameters) -> dict[str, Callable[[], np.ndarray]]:
+    formulas = {
+        "trade_flow": lambda: _dyads(world.trade_musd),
+        "trust": lambda: _dyads(0.5 * (world.trust + np.swapaxes(world.trust, 1, 2))),
+        "border_openness": lambda: _dyads(world.border_openness),
+        # The first state's side less the second's (KGZ-UZB: KGZ's side less UZB's): who keeps
+        # a border closed.
+        "border_side_difference": lambda: _dyads(world.border_side - np.swapaxes(world.border_side, 1, 2)),
+        "border_queues": lambda: _dyads(economy.border_queues(world.border_securitisation, world.trust, params)),
+        "delimited_share": lambda: _dyads(world.delimited),
+        "conflict_incidents": lambda: _dyads(world.incidents),
+        "clashes": lambda: _dyads(world.clashes),
+        "water_energy_coop": lambda: _dyads(world.water_energy_kept),
+    }
+    for names, exists in ((NEIGHBOUR_VARIABLES, geo.adjacent), (DEAL_VARIABLES, geo.deal_partners)):
+        for name in names:
+            formulas[name] = partial(_only_where, formulas[name], exists[_I, _J])
+    return formulas
+
+
+def _only_where(formula: Callable[[], np.ndarray], exists: np.ndarray) -> np.ndarray:
+    return np.where(exists, formula(), np.nan)
+
+
+_FORMULAS = {"region": _region, "country": _country, "dyad": _dyad}
+
+
+def measure(world: World, geo: Geography, params: Parameters, weights: dict[str, float],
+            record: Collection[tuple[str, str]] | None = None) -> dict[str, dict]:
+    """The recorded variables for one year.
+
+    Args:
+        record: the ``(scope, variable)`` pairs to compute (default: all of :data:`VARIABLES`);
+            the others are not computed at all, so a batch or a calibration that keeps a few
+            outcomes pays only for those.
+
+    Returns:
+        ``{"region": {var: (R,)}, "country": {var: (R, 5)}, "dyad": {var: (R, 10)}}`` (only the
+        scopes and variables asked for); dyad variables that only exist for neighbours (or deal
+        partners) are NaN elsewhere.
+    """
+    measured: dict[str, dict] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for scope, names in VARIABLES.items():
+            wanted = [name for name in names if record is None or (scope, name) in record]
+            if not wanted:
+                continue
+            formulas = _FORMULAS[scope](world, geo, params)
+            if scope != "dyad":
+                formulas["integration_index"] = partial(_index, formulas, params, weights)
+            measured[scope] = {name: formulas[name]() for name in wanted}
+    return measured

@@ -135,3 +135,20 @@ def test_region_incidents_and_clashes_are_the_sum_over_dyads(baseline, variable)
     by_dyads = dyad.groupby(["replicate", "year"], observed=True)["value"].sum()
     by_region = region.set_index(["replicate", "year"])["value"]
     np.testing.assert_allclose(by_dyads.sort_index().to_numpy(), by_region.sort_index().to_numpy())
+
+
+def test_recording_a_few_variables_gives_the_same_values_as_recording_all():
+    """``measure`` computes only what is recorded; what it computes does not depend on what else is."""
+    from sim.engine import simulate
+    from sim.indices import VARIABLES
+
+    scenario = load_scenario("baseline")
+    seeds = np.arange(1, 7)
+    everything = simulate(scenario, seeds).series
+    few = {("region", "integration_index"), ("country", "political"), ("dyad", "clashes"), ("dyad", "trust")}
+    some = simulate(scenario, seeds, record=few).series
+    assert {(scope, name) for scope, names in some.items() for name in names} == few
+    for scope, name in few:
+        np.testing.assert_array_equal(some[scope][name], everything[scope][name])
+    assert {(scope, name) for scope, names in everything.items() for name in names} == {
+        (scope, name) for scope, names in VARIABLES.items() for name in names}
