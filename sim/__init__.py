@@ -8,7 +8,7 @@ Quick start::
     model.run_model()
 
 The package is in layers, lowest first; a module imports only from its own layer and those
-below it:
+below it (``tests/test_layers.py`` checks every import):
 
 1. :mod:`sim.io`: reading input files, writing output folders, worker processes.
 2. :mod:`sim.inputs`: scenarios, outside drivers, parameters and their posterior, geography,
