@@ -5,7 +5,7 @@ Run from the project folder (not part of ``make bench`` or the tests)::
     python benchmarks/explorer_redraw.py              # server side, then in Chromium if there is one
     python benchmarks/explorer_redraw.py --no-browser
 
-Server side (in this process): :func:`sim.ensemble_view.redraw` on one canvas, as the page
+Server side (in this process): :func:`sim.views.ensemble_view.redraw` on one canvas, as the page
 calls it, for
 
 - the first draw (posterior, patterns and figure loaded; every run made);
@@ -15,7 +15,7 @@ calls it, for
 - another scenario (new runs, and the background of the figure redrawn);
 - 80 and 160 runs.
 
-In the browser (``sim.app.launch`` serving, Playwright driving the system's Chromium): from
+In the browser (``sim.views.app.launch`` serving, Playwright driving the system's Chromium): from
 the key press that moves ``border_open_bias`` one step to the new figure's ``load`` event,
 timed in the page with ``performance.now()`` (so Playwright's polling adds nothing). Each
 press sets a value not seen before.
@@ -38,7 +38,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim import ensemble_view as ev
+from sim.views import ensemble_view as ev
 
 ROOT = Path(__file__).resolve().parent.parent
 SLIDER = "border_open_bias"
@@ -121,7 +121,8 @@ def in_browser() -> tuple[str, list[float], str] | str:
     if chromium is None:
         return "not measured: no chromium on PATH (bash .ci/install-browser)"
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-c", f"import sys, sim.app; sys.exit(sim.app.launch(port={port}))"],
+    server = subprocess.Popen([sys.executable, "-c",
+                               f"import sys, sim.views.app; sys.exit(sim.views.app.launch(port={port}))"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
                               start_new_session=True)
     try:

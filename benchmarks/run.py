@@ -4,9 +4,9 @@ Run ``make bench`` or ``python benchmarks/run.py`` from the project folder. Ever
 full 1991-2050 run of the baseline scenario. Measured, one after another in one go:
 
 (a) ``mesa.batch_run`` of ``sim.CentralAsia`` on one process;
-(b) the ensemble engine (``sim.engine.simulate``) on one process, in blocks of 1000 runs,
+(b) the ensemble engine (``sim.model.engine.simulate``) on one process, in blocks of 1000 runs,
     recording only the region integration index as a batch does; and the same runs through
-    ``sim.batch.run_batch(workers=1)`` in this process (with its Parquet output);
+    ``sim.experiments.batch.run_batch(workers=1)`` in this process (with its Parquet output);
 (c) ``casim batch benchmarks/experiments/runs_10k.toml --workers 2`` as a subprocess;
 memory: the peak RSS of the ``casim batch`` process tree at 10,000 and 100,000 runs;
 Sobol: ``casim batch experiments/sobol_index.toml --workers 2`` then ``casim analyze``.
@@ -37,12 +37,12 @@ import numpy as np
 import psutil
 
 import sim
-from sim.batch import run_batch
-from sim.engine import simulate
-from sim.experiment import load_experiment
-from sim.output import read_json, write_atomic
-from sim.randomness import replicate_seeds
-from sim.scenario import load_scenario
+from sim.experiments.batch import run_batch
+from sim.experiments.experiment import load_experiment
+from sim.inputs.randomness import replicate_seeds
+from sim.inputs.scenario import load_scenario
+from sim.io.output import read_json, write_atomic
+from sim.model.engine import simulate
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -122,7 +122,7 @@ def bench_mesa(runs: int) -> dict:
 
 
 def bench_engine(runs: int) -> dict:
-    """(b) ``sim.engine.simulate`` in blocks of ``BLOCK`` runs in this process."""
+    """(b) ``sim.model.engine.simulate`` in blocks of ``BLOCK`` runs in this process."""
     say(f"(b) ensemble engine: {runs} runs in blocks of {BLOCK}, 1 process ...")
     scenario = load_scenario(SCENARIO)
     seeds = replicate_seeds(ENGINE_SEED, runs)
@@ -145,9 +145,9 @@ TIDY_RUNS = 1000
 _TIDY_PROBE = """
 import json, resource, time
 import sim
-from sim.engine import simulate_plan
-from sim.posterior import plan
-from sim.scenario import load_scenario
+from sim.model.engine import simulate_plan
+from sim.inputs.posterior import plan
+from sim.inputs.scenario import load_scenario
 scenario = load_scenario("baseline")
 runs = plan(1, {runs})
 simulate_plan(scenario, plan(2, 10))  # warm-up
@@ -430,7 +430,7 @@ def markdown(results: dict, targets: list[dict], machine: dict) -> str:
         "|---|---:|---:|---:|---:|---|---|",
         (f"| (a) `mesa.batch_run` of `sim.CentralAsia`, 1 process | {a['runs']:,} | {a['wall_s']:.1f} | "
          f"{per_s(a['runs_per_s'])} | 1× | | |"),
-        (f"| (b) ensemble engine (`sim.engine.simulate`), 1 process, blocks of {b['block']:,} | {b['runs']:,} | "
+        (f"| (b) ensemble engine (`sim.model.engine.simulate`), 1 process, blocks of {b['block']:,} | {b['runs']:,} | "
          f"{b['wall_s']:.1f} | {per_s(b['runs_per_s'])} | {speedup['b']:,.0f}× | ≥ {TARGET_SPEEDUP:g}× (a) | "
          f"{yes_no(met['(b)/(a) speed-up'])} |"),
         (f"| (b) the same through `run_batch(workers=1)` in-process, with Parquet output | {b2['runs']:,} | "

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.engine import Trajectory, simulate_plan
-from sim.experiment import Summary
-from sim.outcomes import VariableRef
-from sim.parameters import parameter_specs
-from sim.posterior import parameter_source, plan
-from sim.scenario import Scenario, load_scenario
+from sim.experiments.experiment import Summary
+from sim.inputs.parameters import parameter_specs
+from sim.inputs.posterior import parameter_source, plan
+from sim.inputs.scenario import Scenario, load_scenario
+from sim.model.engine import Trajectory, simulate_plan
+from sim.model.outcomes import VariableRef
 
 # One number per run, in the form of an experiment file's [outcomes] table; NaN when the
 # scenario's output years do not cover the whole window.
@@ -71,12 +71,12 @@ def evaluate(
     values are paired. The parameters given replace the drawn ones.
 
     Args:
-        scenario: a :class:`~sim.scenario.Scenario`, a scenario file path, or the name of a
+        scenario: a :class:`~sim.inputs.scenario.Scenario`, a scenario file path, or the name of a
             shipped scenario.
         seed: run seed from which the replicate seeds are derived.
         replicates: number of replicates to average over.
         parameters_from: where the parameters not given come from: ``posterior`` (a draw per
-            replicate), ``point`` or a CSV file (:func:`sim.posterior.parameter_source`).
+            replicate), ``point`` or a CSV file (:func:`sim.inputs.posterior.parameter_source`).
         **parameters: model parameter values by name (see ``sim/data/parameters.csv``);
             they override the scenario's.
 
@@ -94,7 +94,7 @@ def evaluate(
             from ema_workbench import (ArrayOutcome, Model, RealParameter, ScalarOutcome,
                                        SequentialEvaluator)
             from sim.api import SCALAR_OUTCOMES, SERIES_OUTCOMES, evaluate
-            from sim.parameters import parameter_specs
+            from sim.inputs.parameters import parameter_specs
 
             specs = parameter_specs()
             model = Model("casim", function=evaluate)
@@ -131,7 +131,7 @@ def ema_model(uncertain: list[str] | None = None, scenario: Scenario | str | Pat
             ``sim/data/parameters.csv`` (default: all of them); the others keep the scenario's
             values.
         scenario: the scenario every experiment runs (a name, a path or a
-            :class:`~sim.scenario.Scenario`).
+            :class:`~sim.inputs.scenario.Scenario`).
 
     Returns:
         An ``ema_workbench.Model`` with the outcomes :data:`SCALAR_OUTCOMES` (``ScalarOutcome``)

@@ -11,24 +11,23 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.batch import batch_identity, check_same_experiment, check_scheduler, default_workers
-from sim.compare import compare, describe, parse_variable, scenario_pairs
-from sim.engine import simulate_plan, to_frame
-from sim.events import figure_events
-from sim.inputs import MAX_REPLICATES, MAX_SEED, InputError, check_safe_name, read_input
-from sim.output import (
+from sim.experiments.batch import batch_identity, check_same_experiment, check_scheduler, default_workers
+from sim.experiments.compare import compare, describe, parse_variable, scenario_pairs
+from sim.inference.patterns import PATTERNS_FILE, find_patterns
+from sim.inputs.events import figure_events
+from sim.inputs.posterior import parameter_source, plan
+from sim.inputs.scenario import ScenarioError, find_scenario, load_scenario, scenario_record
+from sim.io.input_files import MAX_REPLICATES, MAX_SEED, InputError, check_safe_name, read_input
+from sim.io.output import (
     check_output,
     manifest,
     output_folder,
-    scenario_record,
     summarise,
     write_csv,
     write_json,
     write_table,
 )
-from sim.patterns import PATTERNS_FILE, find_patterns
-from sim.posterior import parameter_source, plan
-from sim.scenario import ScenarioError, find_scenario, load_scenario
+from sim.model.engine import simulate_plan, to_frame
 
 RESULTS = Path("results")
 COMPARE_REPLICATES, COMPARE_SEEDS_PER_DRAW = 200, 4
@@ -83,7 +82,7 @@ def _run_with_progress(scenario, label: str, runs, central: bool):
 
 
 def _plan(args: argparse.Namespace, scenario, seeds_per_draw: int):
-    """Each run's seed, posterior draw and disposition key (:func:`sim.posterior.plan`)."""
+    """Each run's seed, posterior draw and disposition key (:func:`sim.inputs.posterior.plan`)."""
     return plan(scenario.seed, scenario.replicates, seeds_per_draw, parameter_source(args.parameters))
 
 
@@ -107,7 +106,7 @@ def command_run(args: argparse.Namespace) -> int:
     with output_folder(*_output(args, RESULTS / scenario.name), kind="run") as out:
         started = time.perf_counter()
         table = _run_with_progress(scenario, scenario.name, runs, args.central_dispositions)
-        from sim.figures import write_run_figures
+        from sim.figures.runs import write_run_figures
 
         figures = write_run_figures(table, out / "figures", figure_events([scenario]))
         _write_tables(out, table, started, figures, kind="run", scenario=record, runs=runs.record(),
@@ -147,7 +146,8 @@ def command_compare(args: argparse.Namespace) -> int:
                           ignore_index=True)
         for column in ("scenario", "scope", "entity", "variable"):
             table[column] = table[column].astype("category")
-        from sim.figures import plot_comparison, plot_index
+        from sim.figures.comparisons import plot_comparison
+        from sim.figures.runs import plot_index
 
         results, figures = [], []
         for variable in variables:
@@ -173,8 +173,8 @@ def command_compare(args: argparse.Namespace) -> int:
 
 
 def command_batch(args: argparse.Namespace) -> int:
-    from sim.batch import run_batch
-    from sim.experiment import load_experiment
+    from sim.experiments.batch import run_batch
+    from sim.experiments.experiment import load_experiment
 
     experiment, scenarios = load_experiment(args.experiment)
     if args.scheduler is not None:
@@ -197,7 +197,7 @@ def command_batch(args: argparse.Namespace) -> int:
 
 
 def command_analyze(args: argparse.Namespace) -> int:
-    from sim.analysis import analyze, load_batch
+    from sim.experiments.analysis import analyze, load_batch
 
     folder = Path(args.folder)
     load_batch(folder)
@@ -215,7 +215,7 @@ def command_analyze(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from sim.validation import SEED, format_table, headline, load_inputs, validate, write_validation
+    from sim.inference.validation import SEED, format_table, headline, load_inputs, validate, write_validation
 
     patterns_file = args.patterns or PATTERNS_FILE
     # Every input is checked before anything is written.
@@ -240,7 +240,7 @@ def _check_calibration(args: argparse.Namespace):
     Returns:
         The validated calibration, the output folder and how messages name it.
     """
-    from sim.calibration import (
+    from sim.inference.calibration import (
         SMC_DIR,
         Calibration,
         CalibrationError,
@@ -249,7 +249,7 @@ def _check_calibration(args: argparse.Namespace):
         load_calibration,
         scenario_for,
     )
-    from sim.validation import scenario_for_patterns
+    from sim.inference.validation import scenario_for_patterns
 
     path = Path(args.calibration)
     calibration = read_input(path, "calibration", Calibration, CalibrationError)
@@ -265,7 +265,7 @@ def _check_calibration(args: argparse.Namespace):
     out, option = _output(args, RESULTS / f"{calibration.name}{suffix}")
     check_output(out, option)
     # its saved generations (or finished truths) must be this calibration's
-    from sim.coverage import TRUTHS_DIR
+    from sim.inference.coverage import TRUTHS_DIR
 
     check_resumable(out, calibration_identity(path, calibration, patterns_path,
                                               scenario_for(path, calibration, patterns)),
@@ -274,14 +274,14 @@ def _check_calibration(args: argparse.Namespace):
 
 
 def command_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibration import calibrate, shipped_posterior_file
+    from sim.inference.calibration import calibrate, shipped_posterior_file
 
     calibration, out, option = _check_calibration(args)
     workers = args.workers or default_workers()
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
     if args.check_coverage:
-        from sim.coverage import check_coverage
+        from sim.inference.coverage import check_coverage
 
         try:
             with output_folder(out, option, kind="coverage"):
@@ -314,8 +314,8 @@ def command_calibrate(args: argparse.Namespace) -> int:
 
 
 def command_dispositions(args: argparse.Namespace) -> int:
-    from sim.disposition_sweep import flips, sweep
-    from sim.figures_inference import plot_disposition_sweep
+    from sim.experiments.disposition_sweep import flips, sweep
+    from sim.figures.sweeps import plot_disposition_sweep
 
     source = parameter_source(args.parameters)
     with output_folder(*_output(args, RESULTS / "dispositions"), kind="dispositions") as out:
@@ -334,7 +334,7 @@ def command_dispositions(args: argparse.Namespace) -> int:
 
 
 def command_forecast(args: argparse.Namespace) -> int:
-    from sim.forecast import FORECAST_DIR, REGISTERED, forecast, score, summary
+    from sim.inference.forecast import FORECAST_DIR, REGISTERED, forecast, score, summary
 
     events = args.events or FORECAST_DIR / "events.toml"
     registered = args.out or FORECAST_DIR / REGISTERED
@@ -354,8 +354,8 @@ def command_forecast(args: argparse.Namespace) -> int:
 
 
 def command_dose_response(args: argparse.Namespace) -> int:
-    from sim.dose_response import SEED, dose_response
-    from sim.figures_inference import plot_dose_response
+    from sim.experiments.dose_response import SEED, dose_response
+    from sim.figures.sweeps import plot_dose_response
 
     source = parameter_source(args.parameters)
     with output_folder(*_output(args, RESULTS / "dose_response"), kind="dose_response") as out:
@@ -377,7 +377,7 @@ def command_dose_response(args: argparse.Namespace) -> int:
 
 
 def command_headline(args: argparse.Namespace) -> int:
-    from sim.headline import HEADLINE_DIR, README, collect, update_readme
+    from sim.views.headline import HEADLINE_DIR, README, collect, update_readme
 
     copied = collect(args.results)
     update_readme(README, HEADLINE_DIR)
@@ -387,7 +387,7 @@ def command_headline(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from sim.report import unfinished, write_report
+    from sim.views.report import unfinished, write_report
 
     folder = Path(args.folder)
     if args.out is not None:
@@ -401,7 +401,7 @@ def command_report(args: argparse.Namespace) -> int:
 
 def command_app(args: argparse.Namespace) -> int:
     try:
-        from sim.app import launch
+        from sim.views.app import launch
     except ImportError as error:
         print(f"casim: error: the explorer needs the app extra ({error}); pip install 'casim[app]'", file=sys.stderr)
         return 2

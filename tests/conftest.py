@@ -15,10 +15,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.drivers import DRIVER_SPECS, FIRST_YEAR
-from sim.geography import load_geography
-from sim.parameters import Parameters, parameter_specs
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.inputs.drivers import DRIVER_SPECS, FIRST_YEAR
+from sim.inputs.geography import load_geography
+from sim.inputs.parameters import Parameters, parameter_specs
+from sim.inputs.scenario import SCENARIO_DIR, load_scenario
 
 SHIPPED_SCENARIOS = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
 

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from sim.abc_smc import Result, Sampler, Settings, weighted_quantile
+from sim.inference.abc_smc import Result, Sampler, Settings, weighted_quantile
 
 N_OBS = 10  # observations of a normal mean with unit variance: the sample mean has sd 1/sqrt(10)
 

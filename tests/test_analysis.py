@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import analyze, discover, scenario_differences, sensitivity
 from sim.cli import main
-from sim.design import design_points
-from sim.experiment import Discovery, Experiment, ExperimentError
+from sim.experiments.analysis import analyze, discover, scenario_differences, sensitivity
+from sim.experiments.design import design_points
+from sim.experiments.experiment import Discovery, Experiment, ExperimentError
 
 
 def _experiment(method: str, **design) -> Experiment:

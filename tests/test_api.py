@@ -10,8 +10,8 @@ import pytest
 
 import sim
 from sim.api import SCALAR_OUTCOMES, SERIES_OUTCOMES, ema_model, evaluate
-from sim.parameters import parameter_specs
-from sim.scenario import load_scenario
+from sim.inputs.parameters import parameter_specs
+from sim.inputs.scenario import load_scenario
 
 BASELINE_YEARS = np.arange(1991, 2051)
 

@@ -1,4 +1,4 @@
-"""The explorer (sim/app.py): seeds, inputs, figures and both pages; then the pages in a real browser.
+"""The explorer (sim/views/app.py): seeds, inputs, figures and both pages; then the pages in a real browser.
 
 The browser tests drive Debian's Chromium through Playwright for Python (``make test`` installs
 both: the ``dev`` extra and ``.ci/install-browser``). Where either is missing they are skipped
@@ -26,11 +26,11 @@ import pytest
 
 pytest.importorskip("solara", reason="the app extra is not installed (pip install -e '.[app]')")
 
-from sim import app
-from sim import ensemble_view as ev
-from sim.figures import STATE_COLOURS
-from sim.geography import STATES
-from sim.parameters import parameter_specs
+from sim.figures.style import STATE_COLOURS
+from sim.inputs.geography import STATES
+from sim.inputs.parameters import parameter_specs
+from sim.views import app
+from sim.views import ensemble_view as ev
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -296,13 +296,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def explorer_url(tmp_path_factory):
-    """``sim.app.launch`` (what ``casim app`` runs) serving on a free port for this module's tests."""
+    """``sim.views.app.launch`` (what ``casim app`` runs) serving on a free port for this module's tests."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("explorer") / "server.log"
     # Any asset the server would fetch from a CDN fails instead (solara proxies /_solara/cdn/).
     env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}
     with open(log_path, "w", encoding="utf-8") as log:
-        server = subprocess.Popen([sys.executable, "-c", f"import sys, sim.app; sys.exit(sim.app.launch(port={port}))"],
+        server = subprocess.Popen([sys.executable, "-c", f"import sys, sim.views.app; sys.exit(sim.views.app.launch(port={port}))"],
                                   stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

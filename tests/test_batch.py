@@ -25,13 +25,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.batch import RUNS_DIR, SERIES_DIR, BatchReport, plan, read_runs, read_series, run_batch, run_chunk
 from sim.cli import main
-from sim.design import design_points
-from sim.engine import simulate
-from sim.experiment import ExperimentError, load_experiment
-from sim.outcomes import VariableRef, window_mean
-from sim.randomness import replicate_seeds
+from sim.experiments.batch import RUNS_DIR, SERIES_DIR, BatchReport, plan, read_runs, read_series, run_batch, run_chunk
+from sim.experiments.design import design_points
+from sim.experiments.experiment import ExperimentError, load_experiment
+from sim.inputs.randomness import replicate_seeds
+from sim.model.engine import simulate
+from sim.model.outcomes import VariableRef, window_mean
 
 try:
     from distributed.diagnostics.plugin import WorkerPlugin

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration import CalibrationError, load_calibration
 from sim.cli import main
-from sim.parameters import calibration_record, parameter_specs
+from sim.inference.calibration import CalibrationError, load_calibration
+from sim.inputs.parameters import calibration_record, parameter_specs
 
 FREE = ("deal_threshold", "trust_learning_rate")  # in the order of parameters.csv
 
@@ -218,7 +218,7 @@ def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["calibration.toml", "calibration_to_2016.toml"])
 def test_the_shipped_calibrations_use_blind_priors(name):
-    from sim.experiment import EXPERIMENT_DIR
+    from sim.experiments.experiment import EXPERIMENT_DIR
 
     calibration, patterns, _ = load_calibration(EXPERIMENT_DIR / name)
     specs = parameter_specs()

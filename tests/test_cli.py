@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
 
 TIDY = ["scenario", "replicate", "seed", "draw", "year", "scope", "entity", "variable", "value"]
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,10 +7,10 @@ import pandas.testing as pdt
 import pytest
 
 import sim
-from sim.engine import simulate, to_frame
-from sim.posterior import plan
-from sim.randomness import RandomStreams, replicate_seeds
-from sim.scenario import load_scenario
+from sim.inputs.posterior import plan
+from sim.inputs.randomness import RandomStreams, replicate_seeds
+from sim.inputs.scenario import load_scenario
+from sim.model.engine import simulate, to_frame
 
 REPLICATES = 3
 

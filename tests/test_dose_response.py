@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.dose_response import ARMS, FLOW_LOSSES, OUTCOMES, at_flow_loss, dose_response
-from sim.headline import dose_response_block
-from sim.posterior import plan
-from sim.scenario import load_scenario
+from sim.experiments.dose_response import ARMS, FLOW_LOSSES, OUTCOMES, at_flow_loss, dose_response
+from sim.inputs.posterior import plan
+from sim.inputs.scenario import load_scenario
+from sim.views.headline import dose_response_block
 
 
 def test_the_ten_percent_level_is_the_shipped_deficit_scenario():

@@ -1,4 +1,4 @@
-"""Directions of ``sim/rules/economy.py``: gravity trade behind border frictions and trade
+"""Directions of ``sim/model/rules/economy.py``: gravity trade behind border frictions and trade
 regimes, the regimes themselves, outside pull, GDP."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.geography import STATES
-from sim.parameters import Parameters
-from sim.rules import economy
+from sim.inputs.geography import STATES
+from sim.inputs.parameters import Parameters
+from sim.model.rules import economy
 
 N = len(STATES)
 R = 2

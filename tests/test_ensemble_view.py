@@ -1,4 +1,4 @@
-"""The ensemble explorer's work (sim/ensemble_view.py): runs, bands, events, patterns, figure."""
+"""The ensemble explorer's work (sim/views/ensemble_view.py): runs, bands, events, patterns, figure."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sim import ensemble_view as ev
-from sim.engine import simulate_plan
-from sim.parameters import parameter_specs
-from sim.patterns import check_all
-from sim.posterior import parameter_source, plan
-from sim.scenario import load_scenario
+from sim.inference.patterns import check_all
+from sim.inputs.parameters import parameter_specs
+from sim.inputs.posterior import parameter_source, plan
+from sim.inputs.scenario import load_scenario
+from sim.model.engine import simulate_plan
+from sim.views import ensemble_view as ev
 
 SMALL = ev.Settings(runs=8, seed=3)
 

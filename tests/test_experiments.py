@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.design import design_points
-from sim.experiment import EXPERIMENT_DIR, Experiment, ExperimentError, load_experiment
-from sim.inputs import InputError
-from sim.scenario import Scenario
+from sim.experiments.design import design_points
+from sim.experiments.experiment import EXPERIMENT_DIR, Experiment, ExperimentError, load_experiment
+from sim.inputs.scenario import Scenario
+from sim.io.input_files import InputError
 
 # Files in experiments/ that are not batch experiments (inputs of other commands).
 NOT_EXPERIMENTS = {"patterns.toml", "calibration.toml", "calibration_to_2016.toml"}

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.batch import read_runs, run_batch
-from sim.design import design_points
-from sim.experiment import ExperimentError, load_experiment
-from sim.factors import Factor, apply_factors
-from sim.scenario import load_scenario
+from sim.experiments.batch import read_runs, run_batch
+from sim.experiments.design import design_points
+from sim.experiments.experiment import ExperimentError, load_experiment
+from sim.experiments.factors import Factor, apply_factors
+from sim.inputs.scenario import load_scenario
 
 EXPERIMENT = """
 name = "drivers"
@@ -92,8 +92,8 @@ def test_a_driver_design_runs_each_point_on_its_own_scenario(experiment_file, tm
 
 
 def test_analyze_draws_outcomes_against_factors_and_discovers_over_them(experiment_file, tmp_path):
-    from sim.analysis import analyze, discover
-    from sim.experiment import Discovery
+    from sim.experiments.analysis import analyze, discover
+    from sim.experiments.experiment import Discovery
 
     experiment, scenarios = load_experiment(experiment_file)
     run_batch(experiment_file, experiment, scenarios, tmp_path / "out", workers=1, progress=False)

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from sim.cli import main
-from sim.output import LOCK_FILE, output_folder
+from sim.io.output import LOCK_FILE, output_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 120

@@ -10,8 +10,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import sim
-from sim import figures
-from sim.geography import DYADS, STATES
+from sim.figures import comparisons, runs, style
+from sim.inputs.geography import DYADS, STATES
 
 REGION_VARIABLES = (
     "integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",
@@ -74,7 +74,7 @@ def _assert_written(png, folder) -> None:
     assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
 
 
-@pytest.mark.parametrize("plot", [figures.plot_index, figures.plot_dimensions])
+@pytest.mark.parametrize("plot", [runs.plot_index, runs.plot_dimensions])
 def test_line_plots_write_png_and_svg(plot, table, tmp_path):
     png = plot(table, tmp_path / "figure.png")
     _assert_written(png, tmp_path)
@@ -82,19 +82,19 @@ def test_line_plots_write_png_and_svg(plot, table, tmp_path):
 
 @pytest.mark.parametrize("variable", ["border_openness", "trust", "trade_flow"])
 def test_dyad_heatmap_writes_png_and_svg(variable, table, tmp_path):
-    png = figures.plot_dyad_heatmap(table, variable, tmp_path / f"dyad_{variable}.png")
+    png = runs.plot_dyad_heatmap(table, variable, tmp_path / f"dyad_{variable}.png")
     _assert_written(png, tmp_path)
 
 
 def test_single_scenario_and_missing_variable(table, tmp_path):
     one = table[table["scenario"] == "baseline"]
-    _assert_written(figures.plot_index(one, tmp_path / "index.png"), tmp_path)
+    _assert_written(runs.plot_index(one, tmp_path / "index.png"), tmp_path)
     no_shortfall = one[one["variable"] != "water_shortfall"]
-    _assert_written(figures.plot_dimensions(no_shortfall, tmp_path / "dims.png"), tmp_path)
+    _assert_written(runs.plot_dimensions(no_shortfall, tmp_path / "dims.png"), tmp_path)
 
 
 def test_comparison_writes_png_and_svg(tmp_path):
-    png = figures.plot_comparison(_diff_table(), tmp_path / "compare.png")
+    png = comparisons.plot_comparison(_diff_table(), tmp_path / "compare.png")
     _assert_written(png, tmp_path)
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
     # Ties say so instead of "0%"; the legend says what the whiskers span.
@@ -103,7 +103,7 @@ def test_comparison_writes_png_and_svg(tmp_path):
 
 def test_write_run_figures_returns_four_pngs(table, tmp_path):
     out = tmp_path / "new" / "figures"
-    paths = figures.write_run_figures(table, out)
+    paths = runs.write_run_figures(table, out)
     assert [p.name for p in paths] == ["index.png", "dimensions.png", "dyad_border_openness.png", "dyad_trust.png"]
     for png in paths:
         assert png.parent == out
@@ -114,7 +114,7 @@ def test_write_run_figures_returns_four_pngs(table, tmp_path):
 def test_save_figure_replaces_and_cleans_up_on_failure(tmp_path):
     fig = Figure()
     fig.subplots().plot([0, 1], [0, 1])
-    png = figures.save_figure(fig, tmp_path / "plain.png")
+    png = style.save_figure(fig, tmp_path / "plain.png")
     _assert_written(png, tmp_path)
 
     before = png.read_bytes()
@@ -126,22 +126,22 @@ def test_save_figure_replaces_and_cleans_up_on_failure(tmp_path):
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        figures.save_figure(Broken(), png)
+        style.save_figure(Broken(), png)
     assert png.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["plain.png", "plain.svg"]
 
 
 def test_colours_are_fixed_and_distinct():
-    assert set(figures.STATE_COLOURS) == set(STATES)
-    assert len(set(figures.STATE_COLOURS.values())) == len(STATES)
-    colours = figures._colours(["baseline", "reform", "other"])
-    assert colours["baseline"] == figures.SCENARIO_COLOURS["baseline"]
+    assert set(style.STATE_COLOURS) == set(STATES)
+    assert len(set(style.STATE_COLOURS.values())) == len(STATES)
+    colours = style._colours(["baseline", "reform", "other"])
+    assert colours["baseline"] == style.SCENARIO_COLOURS["baseline"]
     assert len(set(colours.values())) == 3
 
 
 def test_the_scenarios_own_events_are_marked_and_listed(tmp_path):
-    from sim.events import figure_events, scenario_events
-    from sim.scenario import load_scenario
+    from sim.inputs.events import figure_events, scenario_events
+    from sim.inputs.scenario import load_scenario
 
     baseline, closed = load_scenario("baseline"), load_scenario("no_opening_2016")
     own = scenario_events(baseline)
@@ -151,6 +151,6 @@ def test_the_scenarios_own_events_are_marked_and_listed(tmp_path):
     # The UZB leader change of 2017 differs, so it is named by scenario; the shared ones are not.
     assert any(label.startswith("no_opening_2016: UZB") for label in both["label"])
     table = sim.run("baseline", replicates=2, seed=1)
-    png = figures.plot_index(table, tmp_path / "index.png", both)
+    png = runs.plot_index(table, tmp_path / "index.png", both)
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
     assert "2017: baseline: UZB" in svg and "dashed blue: the scenario" in svg

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.forecast import FORECAST_DIR, ForecastError, forecast, load_events, score, summary
+from sim.inference.forecast import FORECAST_DIR, ForecastError, forecast, load_events, score, summary
 
 EVENTS = FORECAST_DIR / "events.toml"
 

@@ -31,11 +31,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.calibration import load_calibration
 from sim.cli import main
-from sim.experiment import load_experiment
-from sim.patterns import load_patterns
-from sim.scenario import load_scenario
+from sim.experiments.experiment import load_experiment
+from sim.inference.calibration import load_calibration
+from sim.inference.patterns import load_patterns
+from sim.inputs.scenario import load_scenario
 
 DELETE = object()  # a mutation that removes the key
 # Words by which a message says what is allowed (or what is missing).

@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from sim.headline import BLOCKS, HEADLINE_DIR, README, collect, render
+from sim.views.headline import BLOCKS, HEADLINE_DIR, README, collect, render
 
 
 def test_the_readme_says_what_the_result_tables_say():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.geography import DYADS, STATES, load_geography
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.inputs.geography import DYADS, STATES, load_geography
+from sim.inputs.scenario import SCENARIO_DIR, load_scenario
 
 REPLICATES = 3
 TIDY = ["scenario", "replicate", "seed", "draw", "year", "scope", "entity", "variable", "value"]
@@ -139,8 +139,8 @@ def test_region_incidents_and_clashes_are_the_sum_over_dyads(baseline, variable)
 
 def test_recording_a_few_variables_gives_the_same_values_as_recording_all():
     """``measure`` computes only what is recorded; what it computes does not depend on what else is."""
-    from sim.engine import simulate
-    from sim.indices import VARIABLES
+    from sim.model.engine import simulate
+    from sim.model.indices import VARIABLES
 
     scenario = load_scenario("baseline")
     seeds = np.arange(1, 7)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from sim import leaders
-from sim.engine import simulate
-from sim.geography import STATES
-from sim.scenario import load_scenario
+from sim.inputs import leaders
+from sim.inputs.geography import STATES
+from sim.inputs.scenario import load_scenario
+from sim.model.engine import simulate
 
 
 @pytest.mark.parametrize("key", sorted(leaders.leader_table()))
@@ -55,8 +55,8 @@ def test_runs_draw_dispositions_from_their_keys():
 
 
 def test_the_disposition_sweep_holds_one_leader_at_a_time(tmp_path):
-    from sim.disposition_sweep import flips, sweep
-    from sim.figures_inference import plot_disposition_sweep
+    from sim.experiments.disposition_sweep import flips, sweep
+    from sim.figures.sweeps import plot_disposition_sweep
 
     table = sweep(replicates=3, levels=2, seed=1)
     leaders_swept = table.groupby(["country", "first_full_year", "leader"]).size()

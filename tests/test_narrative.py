@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.randomness import replicate_seeds
-from sim.scenario import load_scenario
+from sim.inputs.randomness import replicate_seeds
+from sim.inputs.scenario import load_scenario
 
 REPLICATES = 20
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import sim
-from sim.engine import simulate
-from sim.geography import STATES
-from sim.randomness import replicate_seeds
-from sim.scenario import load_scenario
+from sim.inputs.geography import STATES
+from sim.inputs.randomness import replicate_seeds
+from sim.inputs.scenario import load_scenario
+from sim.model.engine import simulate
 
 SEEDS = (1, 20240611)
 REGION = ("integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",

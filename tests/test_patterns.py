@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.outcomes import VariableRef
-from sim.patterns import (
+from sim.inference.patterns import (
     PatternError,
     PatternSet,
     check_all,
@@ -17,6 +16,7 @@ from sim.patterns import (
     statistics,
     trajectory_from_table,
 )
+from sim.model.outcomes import VariableRef
 
 YEARS = np.arange(2000, 2011)
 

@@ -8,7 +8,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.posterior import (
+from sim.inputs.posterior import (
     NO_DRAW,
     ParameterSource,
     PosteriorError,
@@ -18,7 +18,7 @@ from sim.posterior import (
     plan,
     read_posterior,
 )
-from sim.randomness import replicate_seeds
+from sim.inputs.randomness import replicate_seeds
 
 
 def _posterior(folder, weights=(0.2, 0.5, 0.3), trust=(0.1, 0.5, 0.9)) -> str:

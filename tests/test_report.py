@@ -8,11 +8,11 @@ import shutil
 
 import pytest
 
-import sim.report
+import sim.views.report
 from sim.cli import main
-from sim.inputs import InputError
-from sim.output import git_commit
-from sim.report import write_report
+from sim.io.input_files import InputError
+from sim.io.output import git_commit
+from sim.views.report import write_report
 
 HEADINGS = ("What was run", "Key figures", "Headline numbers", "Validation status of this model version")
 FIGURES = {"run": 4, "compare": 2, "batch": 1, "validate": 2, "calibrate": 3, "coverage": 1}
@@ -113,10 +113,10 @@ def test_the_report_of_an_analysis_folder_describes_its_batch(folders, tmp_path)
 
 
 def test_validation_status_from_a_validation_run_of_the_same_commit(folders, monkeypatch):
-    monkeypatch.setattr(sim.report, "VALIDATION_DIR", folders["validate"])
+    monkeypatch.setattr(sim.views.report, "VALIDATION_DIR", folders["validate"])
     page = write_report(folders["run"]).read_text(encoding="utf-8")
     assert "Validation run of the same commit" in page and "patterns reproduced" in page
-    monkeypatch.setattr(sim.report, "VALIDATION_DIR", folders["run"] / "nowhere")
+    monkeypatch.setattr(sim.views.report, "VALIDATION_DIR", folders["run"] / "nowhere")
     page = write_report(folders["run"]).read_text(encoding="utf-8")
     assert "No validation run for this commit" in page and "casim validate" in page
 
@@ -125,13 +125,13 @@ def test_validation_status_from_a_validation_run_of_the_same_commit(folders, mon
                                   "{damaged"], ids=["unfinished", "damaged"])
 def test_an_unfinished_or_damaged_validation_run_is_not_a_validation_status(folders, tmp_path, monkeypatch, text):
     (tmp_path / "manifest.json").write_text(text)
-    monkeypatch.setattr(sim.report, "VALIDATION_DIR", tmp_path)
-    page = sim.report.render(folders["run"])
+    monkeypatch.setattr(sim.views.report, "VALIDATION_DIR", tmp_path)
+    page = sim.views.report.render(folders["run"])
     assert "No validation run for this commit" in page
 
 
 def test_a_folder_made_by_another_commit_is_flagged(folders, tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.report, "VALIDATION_DIR", folders["validate"])  # made by this commit, not by 0123abcd
+    monkeypatch.setattr(sim.views.report, "VALIDATION_DIR", folders["validate"])  # made by this commit, not by 0123abcd
     copy = shutil.copytree(folders["run"], tmp_path / "old")
     record = json.loads((copy / "manifest.json").read_text())
     (copy / "manifest.json").write_text(json.dumps({**record, "git_commit": "0123abcd"}))

@@ -7,10 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from sim import leaders
-from sim.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
-from sim.geography import STATES
-from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
+from sim.inputs import leaders
+from sim.inputs.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
+from sim.inputs.geography import STATES
+from sim.inputs.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
 
 SHIPPED = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
 UZB = STATES.index("UZB")

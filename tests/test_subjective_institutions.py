@@ -1,4 +1,4 @@
-"""Directions of ``sim/rules/subjective.py`` (trust, disputes) and ``sim/rules/institutions.py``."""
+"""Directions of ``sim/model/rules/subjective.py`` (trust, disputes) and ``sim/model/rules/institutions.py``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.geography import STATES
-from sim.rules import institutions, subjective
+from sim.inputs.geography import STATES
+from sim.model.rules import institutions, subjective
 
 N = len(STATES)
 R = 3

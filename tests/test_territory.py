@@ -1,4 +1,4 @@
-"""Directions and magnitudes of ``sim/rules/territory.py``: threat perception, border regimes,
+"""Directions and magnitudes of ``sim/model/rules/territory.py``: threat perception, border regimes,
 incidents and clashes, ripeness, delimitation by difficulty."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.geography import STATES
-from sim.parameters import Parameters, parameter_specs
-from sim.randomness import RandomStreams
-from sim.rules import economy, subjective, territory
+from sim.inputs.geography import STATES
+from sim.inputs.parameters import Parameters, parameter_specs
+from sim.inputs.randomness import RandomStreams
+from sim.model.rules import economy, subjective, territory
 
 N = len(STATES)
 R = 2

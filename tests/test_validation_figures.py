@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from sim import figures
-from sim.patterns import PatternSet, score_table, trajectory_from_table
+from sim.figures import validation
+from sim.inference.patterns import PatternSet, score_table, trajectory_from_table
 
 YEARS = range(1991, 2025)
 REGION_VARIABLES = ("integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop",
@@ -90,7 +90,7 @@ def test_hindcast(runs, tmp_path):
     patterns, table, other, *_ = runs
     # two scenarios, one run on to 2030: the default last year is the patterns' last year (2024)
     both = pd.concat([table, other], ignore_index=True)
-    png = figures.plot_hindcast(both, patterns, tmp_path / "hindcast.png")
+    png = validation.plot_hindcast(both, patterns, tmp_path / "hindcast.png")
     assert png == tmp_path / "hindcast.png"
     _assert_written(png, tmp_path, min_size=(1500, 1800))
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
@@ -99,7 +99,7 @@ def test_hindcast(runs, tmp_path):
 
 def test_pattern_grid(runs, tmp_path):
     patterns, table, other, scores, other_scores = runs
-    with_cf = figures.plot_pattern_grid(table, patterns, scores, tmp_path / "patterns_cf.png",
+    with_cf = validation.plot_pattern_grid(table, patterns, scores, tmp_path / "patterns_cf.png",
                                         counterfactual=other, counterfactual_scores=other_scores)
     _assert_written(with_cf, tmp_path, min_size=(1500, 400))
     svg = with_cf.with_suffix(".svg").read_text(encoding="utf-8")
@@ -112,7 +112,7 @@ def test_pattern_grid_counterfactual_by_name_without_data_or_scores(runs, tmp_pa
     # the counterfactual named as a scenario of the table; one variable missing, two patterns not scored
     both = pd.concat([table, other], ignore_index=True)
     both = both[both["variable"] != "support"]
-    png = figures.plot_pattern_grid(both, patterns, scores.iloc[:2], tmp_path / "partial.png",
+    png = validation.plot_pattern_grid(both, patterns, scores.iloc[:2], tmp_path / "partial.png",
                                     counterfactual="no_change", counterfactual_scores=other_scores)
     _assert_written(png, tmp_path)
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
@@ -120,11 +120,11 @@ def test_pattern_grid_counterfactual_by_name_without_data_or_scores(runs, tmp_pa
 
 
 def test_posterior_marginals(tmp_path):
-    from sim.figures_inference import plot_posterior_marginals
-    from sim.parameters import parameter_specs
+    from sim.figures.inference import plot_posterior_marginals
+    from sim.inputs.parameters import parameter_specs
 
     rng = np.random.default_rng(1)
-    # real parameters (with units), one unknown to sim.parameters, and enough for the six-column grid
+    # real parameters (with units), one unknown to sim.inputs.parameters, and enough for the six-column grid
     bounds = {"trust_initial": (0.0, 1.0), "gravity_constant": (10.0, 1000.0), "not_a_parameter": (-1.0, 1.0),
               **{f"p{k}": (0.0, 2.0) for k in range(7)}}
     prior = np.column_stack([rng.uniform(low, high, 200) for low, high in bounds.values()])
@@ -137,7 +137,7 @@ def test_posterior_marginals(tmp_path):
 
 
 def test_tolerances_contraction_and_ranks(tmp_path):
-    from sim.figures_inference import plot_contraction, plot_rank_histograms, plot_tolerances
+    from sim.figures.inference import plot_contraction, plot_rank_histograms, plot_tolerances
 
     generations = pd.DataFrame({"generation": [1, 2, 3], "epsilon": [0.6, 0.5, 0.45], "runs": [1000, 800, 900],
                                 "acceptance": [0.1, 0.2, 0.15]})
@@ -151,6 +151,6 @@ def test_tolerances_contraction_and_ranks(tmp_path):
 
 
 def test_wrap_id_keeps_every_character():
-    wrapped = figures._wrap_id("kgz_water_cooperation_weakens_by_2016", 20)
+    wrapped = validation._wrap_id("kgz_water_cooperation_weakens_by_2016", 20)
     assert wrapped.replace("\n", "") == "kgz_water_cooperation_weakens_by_2016"
     assert all(len(line) <= 21 for line in wrapped.splitlines())

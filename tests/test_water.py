@@ -1,4 +1,4 @@
-"""Directions, magnitudes and the water balance of ``sim/rules/water.py``: reservoirs run for
+"""Directions, magnitudes and the water balance of ``sim/model/rules/water.py``: reservoirs run for
 winter power, the water-energy bargain by role, and what scarcity does to it."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.drivers import DRIVER_SPECS
-from sim.geography import RIVERS, STATES
-from sim.parameters import Parameters
-from sim.rules import territory, water
+from sim.inputs.drivers import DRIVER_SPECS
+from sim.inputs.geography import RIVERS, STATES
+from sim.inputs.parameters import Parameters
+from sim.model.rules import territory, water
 
 TOL = 1e-9
 N = len(STATES)

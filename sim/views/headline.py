@@ -1,0 +1,307 @@
+"""The README's numbers, generated from result files so that they cannot drift.
+
+``casim headline`` copies the few small tables the README reports from ``results/`` into
+``results/headline/`` (kept in git) and rewrites every block of the README between
+``<!-- headline:NAME -->`` and ``<!-- /headline:NAME -->`` from them. A test checks that the
+README's blocks are what the committed tables give.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from sim.io.output import write_atomic
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADLINE_DIR = ROOT / "results" / "headline"
+README = ROOT / "README.md"
+PASS_LEVEL = 0.8
+# results/headline/<name>: the result file it is copied from (relative to results/).
+SOURCES = {
+    "validation.csv": "validation/validation.csv",
+    "validation.json": "validation/manifest.json",
+    "validation_to_2016.csv": "validation_to_2016/validation.csv",
+    "validation_to_2016.json": "validation_to_2016/manifest.json",
+    "calibration.json": "calibration/posterior.json",
+    "calibration_to_2016.json": "calibration_to_2016/posterior.json",
+    "contraction.csv": "calibration/contraction.csv",
+    "contraction_to_2016.csv": "calibration_to_2016/contraction.csv",
+    "coverage.csv": "calibration_coverage/coverage.csv",
+    "coverage.json": "calibration_coverage/manifest.json",
+    "comparison_opening.csv": "compare_baseline_vs_no_opening_2016/comparison.csv",
+    "comparison_deficit.csv": "compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/comparison.csv",
+    "dispositions.csv": "dispositions/flips.csv",
+    "dose_response.csv": "dose_response/dose_response.csv",
+    "dose_response.png": "dose_response/figures/dose_response.png",
+    "index.png": "baseline/figures/index.png",
+}
+# Keys kept from the JSON records (the rest is provenance that the result folders keep).
+_KEPT = ("created", "git_commit", "runs", "wall_time_s", "stopped", "draws", "patterns_used", "generations",
+         "replicates", "seed", "truths", "in_sample", "out_of_sample", "in_sample_uninformative",
+         "out_of_sample_uninformative", "all", "counterfactual", "parameters", "effective_patterns", "prior_runs")
+
+
+def collect(results: Path = ROOT / "results", headline: Path = HEADLINE_DIR) -> list[str]:
+    """Copy the README's source tables from ``results`` (those present); return their names."""
+    copied = []
+    for name, source in SOURCES.items():
+        path = Path(results) / source
+        if not path.is_file():
+            continue
+        if name.endswith(".json"):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            kept = {key: record[key] for key in _KEPT if key in record}
+            write_atomic(Path(headline) / name, lambda tmp, k=kept: tmp.write_text(json.dumps(k, indent=1) + "\n"))
+        else:
+            Path(headline).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, Path(headline) / name)
+        copied.append(name)
+    return copied
+
+
+def _read(headline: Path, name: str):
+    path = Path(headline) / name
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")) if name.endswith(".json") else pd.read_csv(path)
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    def cell(value) -> str:
+        return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _counts(record: dict, key: str) -> str:
+    counts = record[key]
+    if not counts["patterns"]:
+        return "-"
+    return f"{counts['reproduced']} of {counts['patterns']}"
+
+
+def validation_block(headline: Path) -> str:
+    rows = []
+    for label, name in (("calibrated on the {} patterns up to 2016", "validation_to_2016.json"),
+                        ("calibrated on all {} patterns (shipped)", "validation.json")):
+        record = _read(headline, name)
+        if record is None:
+            continue
+        label = label.format(record["in_sample"]["patterns"] + record["in_sample_uninformative"]["patterns"])
+        opening = record["counterfactual"]
+        rows.append({"posterior": label,
+                     "in-sample, informative": _counts(record, "in_sample"),
+                     "in-sample, uninformative": _counts(record, "in_sample_uninformative"),
+                     "out-of-sample, informative": _counts(record, "out_of_sample"),
+                     "out-of-sample, uninformative": _counts(record, "out_of_sample_uninformative"),
+                     "opening patterns: baseline / no_opening_2016":
+                         f"{opening['opening_patterns_in_scenario']['reproduced']} / "
+                         f"{opening['opening_patterns']['reproduced']} of {opening['opening_patterns']['patterns']}",
+                     "runs": record["replicates"]})
+    return _markdown(pd.DataFrame(rows))
+
+
+def patterns_block(headline: Path) -> str:
+    early, shipped = _read(headline, "validation_to_2016.csv"), _read(headline, "validation.csv")
+    if early is None or shipped is None:
+        return ""
+    table = pd.DataFrame({
+        "pattern": early["pattern"],
+        "up to 2016": early["sample"].map({"in-sample": "yes", "out-of-sample": ""}),
+        "prior pass rate": early["prior_pass_rate"],
+        "posterior to 2016": early["pass_rate"],
+        "shipped posterior": shipped["pass_rate"],
+        "no_opening_2016 (shipped)": shipped["counterfactual_pass_rate"].where(shipped["opening"], float("nan")),
+    })
+    table["no_opening_2016 (shipped)"] = table["no_opening_2016 (shipped)"].map(lambda v: "" if pd.isna(v) else v)
+    for column in ("posterior to 2016", "shipped posterior"):
+        table[column] = table[column].map(lambda v: f"**{v:.2f}**" if v >= PASS_LEVEL else f"{v:.2f}")
+    table["prior pass rate"] = table["prior pass rate"].map(lambda v: f"{v:.2f}" + (" (uninformative)"
+                                                                                       if v >= PASS_LEVEL else ""))
+    return _markdown(table)
+
+
+def _answer(rows: pd.DataFrame, decade: str, b: str, variable: str = "region.integration_index") -> dict:
+    row = rows[(rows["decade"] == decade) & (rows["b"] == b) & (rows["variable"] == variable)].iloc[0]
+    return {"A": row["a"], "B": row["b"], "variable": variable.removeprefix("region."), "decade": decade,
+            "mean A": round(row["mean_a"], 3), "mean B": round(row["mean_b"], 3),
+            "B - A (5-95%)": f"{row['mean_difference']:+.3f} ({row['p05_difference']:+.3f} to "
+                             f"{row['p95_difference']:+.3f})",
+            "P(B higher)": f"{row['probability_b_higher']:.2f}",
+            "spread from draws / chance": f"{row['share_from_parameters_and_dispositions']:.2f} / "
+                                          f"{row['share_from_chance']:.2f}",
+            "pairs": int(row["n_pairs"])}
+
+
+def answers_block(headline: Path) -> str:
+    rows = []
+    opening, deficit = _read(headline, "comparison_opening.csv"), _read(headline, "comparison_deficit.csv")
+    if opening is not None:
+        rows.append(_answer(opening, "2021-2030", "no_opening_2016"))
+    if deficit is not None:
+        for b in ("water_deficit_2050", "water_deficit_2050_with_barter"):
+            for variable in ("region.integration_index", "region.water_shortfall"):
+                if variable in set(deficit["variable"]):
+                    rows.append(_answer(deficit[deficit["a"] == "baseline"], "2041-2050", b, variable))
+    return _markdown(pd.DataFrame(rows)) if rows else ""
+
+
+def calibration_block(headline: Path) -> str:
+    rows = []
+    for label, record_name, table_name in (("up to 2016", "calibration_to_2016.json", "contraction_to_2016.csv"),
+                                            ("all patterns (shipped)", "calibration.json", "contraction.csv")):
+        record, contraction = _read(headline, record_name), _read(headline, table_name)
+        if record is None or contraction is None:
+            continue
+        strong = contraction[contraction["contraction"] >= 0.5].sort_values("contraction", ascending=False)
+        rows.append({"calibration": label, "patterns": len(record["patterns_used"]),
+                     "generations": len(record["generations"]), "runs": f"{record['runs']:,}",
+                     "wall time": f"{record['wall_time_s'] / 60:.1f} min",
+                     "final tolerance": f"{record['generations'][-1]['epsilon']:.3f}",
+                     "contraction >= 0.5": f"{len(strong)} of {len(contraction)}: " + ", ".join(
+                         f"{n} ({c:.2f})" for n, c in zip(strong["name"], strong["contraction"]))})
+    return _markdown(pd.DataFrame(rows)) if rows else ""
+
+
+def contraction_block(headline: Path) -> str:
+    tables = [(label, _read(headline, name)) for label, name in (("to 2016", "contraction_to_2016.csv"),
+                                                                  ("shipped", "contraction.csv"))]
+    tables = [(label, table.set_index("name")) for label, table in tables if table is not None]
+    if not tables:
+        return ""
+    first = tables[0][1]
+    table = pd.DataFrame({"parameter": first.index, "prior (documented range)": [
+        f"{low:g} to {high:g}" for low, high in zip(first["prior_low"], first["prior_high"])]})
+    for label, rows in tables:
+        rows = rows.loc[first.index]
+        table[f"posterior 5-95% ({label})"] = [f"{a:.3g} to {b:.3g}" for a, b in
+                                              zip(rows["posterior_p05"], rows["posterior_p95"])]
+        table[f"contraction ({label})"] = [f"{c:.2f}" for c in rows["contraction"]]
+    return "<details><summary>Every parameter's prior, posterior and contraction</summary>\n\n" + _markdown(
+        table) + "\n\n</details>"
+
+
+def coverage_block(headline: Path) -> str:
+    coverage, record = _read(headline, "coverage.csv"), _read(headline, "coverage.json")
+    if coverage is None or record is None:
+        return ""
+    overall = coverage[coverage["parameter"] == "overall"].iloc[0]
+    rest = coverage[coverage["parameter"] != "overall"]
+    misses = rest[((rest["coverage_50"] - 0.5).abs() > 0.1) | ((rest["coverage_90"] - 0.9).abs() > 0.1)]
+    listed = ": " + ", ".join(f"{r.parameter} ({r.coverage_50:.2f} / {r.coverage_90:.2f})"
+                              for r in misses.itertuples()) if len(misses) else ""
+    lines = [(f"- {int(record['truths'])} truths drawn from the prior, each calibrated on its own synthetic "
+              f"pattern outcomes ({record['wall_time_s'] / 60:.0f} min)."),
+             (f"- Overall, the 50% intervals contain the truth in {overall['coverage_50']:.0%} and the 90% "
+              f"intervals in {overall['coverage_90']:.0%} of {int(record['truths']) * len(rest)} parameter-truth "
+              "pairs."),
+             (f"- Parameters whose 50% or 90% coverage misses nominal by more than 10 points: {len(misses)} of "
+              f"{len(rest)}{listed}."),
+             f"- Mean posterior sd over prior sd: {overall['posterior_sd_over_prior_sd']:.2f}."]
+    return "\n".join(lines)
+
+
+def dispositions_block(headline: Path) -> str:
+    table = _read(headline, "dispositions.csv")
+    if table is None:
+        return ""
+    shown = table.rename(columns={"first_full_year": "from", "opening_effect_range": "opening effect across range"})
+    return _markdown(shown[["country", "leader", "from", "range", "opening effect across range", "flips"]])
+
+
+def _signed(value: float, digits: int = 3) -> str:
+    return f"{round(value, digits) + 0.0:+.{digits}f}"
+
+
+def _moves(first: float, last: float, digits: int = 2) -> str:
+    return f"{first:.{digits}f} \u2192 {last:.{digits}f}"
+
+
+def dose_response_block(headline: Path) -> str:
+    table = _read(headline, "dose_response.csv")
+    if table is None:
+        return ""
+
+    def cell(arm: str, loss: float, outcome: str, column: str = "mean") -> float:
+        rows = table[(table["arm"] == arm) & (table["flow_loss"] == loss) & (table["outcome"] == outcome)]
+        return float(rows[column].iloc[0])
+
+    without, with_ = "without framework", "with framework"
+    losses = sorted(table["flow_loss"].unique())
+    first, last = losses[0], losses[-1]
+    rows = []
+    for loss in losses:
+        changed = loss != first
+        index = "integration_index"
+        rows.append({
+            "flow loss by 2050": f"{loss:.0%}",
+            "index: without / with framework": f"{cell(without, loss, index):.3f} / {cell(with_, loss, index):.3f}",
+            f"index vs {first:.0%} loss, without (5-95%)":
+                f"{_signed(cell(without, loss, index, 'change_from_no_loss'))} "
+                f"({_signed(cell(without, loss, index, 'change_p05'))} to "
+                f"{_signed(cell(without, loss, index, 'change_p95'))})" if changed else "-",
+            f"P(index higher than at {first:.0%})":
+                f"{cell(without, loss, index, 'probability_higher_than_no_loss'):.2f}" if changed else "-",
+            "framework effect on index (P higher)": f"{_signed(cell(with_, loss, index, 'framework_effect'))} "
+                                                    f"({cell(with_, loss, index, 'probability_framework_higher'):.2f})",
+            "shortfall: without / with": f"{cell(without, loss, 'water_shortfall'):.3f} / "
+                                         f"{cell(with_, loss, 'water_shortfall'):.3f}",
+            "KGZ, TJK winter deficit: without / with": f"{cell(without, loss, 'kgz_energy_deficit'):.2f}, "
+                                                       f"{cell(without, loss, 'tjk_energy_deficit'):.2f} / "
+                                                       f"{cell(with_, loss, 'kgz_energy_deficit'):.2f}, "
+                                                       f"{cell(with_, loss, 'tjk_energy_deficit'):.2f}",
+            "deals kept: without / with": f"{cell(without, loss, 'water_energy_coop'):.2f} / "
+                                          f"{cell(with_, loss, 'water_energy_coop'):.2f}",
+            "incidents a year, without": f"{cell(without, loss, 'conflict_incidents'):.1f}",
+        })
+    change = cell(without, last, "integration_index", "change_from_no_loss")
+    direction = "higher" if round(change, 3) > 0 else "lower" if round(change, 3) < 0 else "no different"
+    summary = (
+        f"Over {int(table['runs'].iloc[0])} paired posterior runs per level, the 2041-2050 index with the flow "
+        f"{last:.0%} below its mean is {abs(change):.3f} {direction} than with no flow loss (higher in "
+        f"{cell(without, last, 'integration_index', 'probability_higher_than_no_loss'):.0%} of the runs). From "
+        f"{first:.0%} to {last:.0%} without the framework: shortfall "
+        f"{_moves(cell(without, first, 'water_shortfall'), cell(without, last, 'water_shortfall'))}, deals kept "
+        f"{_moves(cell(without, first, 'water_energy_coop'), cell(without, last, 'water_energy_coop'))}, border "
+        f"incidents a year "
+        f"{_moves(cell(without, first, 'conflict_incidents'), cell(without, last, 'conflict_incidents'), 1)}, KGZ "
+        f"and TJK winter deficits {_moves(cell(without, first, 'kgz_energy_deficit'), cell(without, last, 'kgz_energy_deficit'))}"
+        f" and {_moves(cell(without, first, 'tjk_energy_deficit'), cell(without, last, 'tjk_energy_deficit'))}. "
+        f"The framework changes the index by {_signed(cell(with_, first, 'integration_index', 'framework_effect'))} "
+        f"at {first:.0%} and {_signed(cell(with_, last, 'integration_index', 'framework_effect'))} at {last:.0%}, "
+        f"the shortfall by {_signed(cell(with_, last, 'water_shortfall', 'framework_effect'))} and the KGZ and TJK "
+        f"winter deficits by {_signed(cell(with_, last, 'kgz_energy_deficit', 'framework_effect'))} and "
+        f"{_signed(cell(with_, last, 'tjk_energy_deficit', 'framework_effect'))} at {last:.0%}.")
+    return summary + "\n\n" + _markdown(pd.DataFrame(rows))
+
+
+BLOCKS: dict[str, Callable[[Path], str]] = {
+    "validation": validation_block,
+    "patterns": patterns_block,
+    "answers": answers_block,
+    "calibration": calibration_block,
+    "contraction": contraction_block,
+    "coverage": coverage_block,
+    "dispositions": dispositions_block,
+    "dose_response": dose_response_block,
+}
+_BLOCK = re.compile(r"(<!-- headline:(\w+) -->\n)(.*?)(<!-- /headline:\2 -->)", re.DOTALL)
+
+
+def render(text: str, headline: Path = HEADLINE_DIR) -> str:
+    """``text`` with every headline block regenerated from ``headline``."""
+    return _BLOCK.sub(lambda m: m.group(1) + BLOCKS[m.group(2)](headline).rstrip() + "\n" + m.group(4), text)
+
+
+def update_readme(readme: Path = README, headline: Path = HEADLINE_DIR) -> Path:
+    """Rewrite the README's headline blocks from the tables in ``headline``."""
+    text = Path(readme).read_text(encoding="utf-8")
+    return write_atomic(Path(readme), lambda tmp: tmp.write_text(render(text, headline), encoding="utf-8"))
