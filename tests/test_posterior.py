@@ -21,19 +21,22 @@ from sim.inputs.posterior import (
 from sim.inputs.randomness import replicate_seeds
 
 
-def _posterior(folder, weights=(0.2, 0.5, 0.3), trust=(0.1, 0.5, 0.9)) -> str:
-    """A three-draw posterior of trust_initial (and deal_threshold), with its JSON."""
+def _posterior(folder, weights=(0.2, 0.5, 0.3), trust=(0.1, 0.5, 0.9), **columns) -> str:
+    """A three-draw posterior of trust_initial (and deal_threshold and ``columns``), with its JSON."""
     path = folder / "posterior.csv"
     pd.DataFrame({"draw": [10, 11, 12], "weight": weights, "trust_initial": trust,
-                  "deal_threshold": [0.5, 0.6, 0.7]}).to_csv(path, index=False)
+                  "deal_threshold": [0.5, 0.6, 0.7], **columns}).to_csv(path, index=False)
     path.with_suffix(".json").write_text(json.dumps({"point_draw": 11, "patterns_used": []}))
     return str(path)
 
 
 def test_the_posterior_file_loads_and_drives_runs(tmp_path):
-    path = _posterior(tmp_path)
+    # Slow learning, so that the first year's trust still shows where it started (the shipped
+    # posterior's learning rate may pull every start toward the same level within a year).
+    path = _posterior(tmp_path, trust_learning_rate=[0.05] * 3)
     posterior = read_posterior(path)
-    assert posterior.names == ["trust_initial", "deal_threshold"] and posterior.point == 11
+    assert posterior.names == ["trust_initial", "deal_threshold", "trust_learning_rate"]
+    assert posterior.point == 11
     table = sim.run("baseline", replicates=30, seed=3, parameters=path)
     assert set(table["draw"].unique()) <= {10, 11, 12}
     # Each run starts from its draw's trust: the 1991 trust of a run follows its draw.
