@@ -28,6 +28,8 @@ SOURCES = {
     "validation.json": "validation/manifest.json",
     "validation_to_2016.csv": "validation_to_2016/validation.csv",
     "validation_to_2016.json": "validation_to_2016/manifest.json",
+    "validation_point.csv": "validation_point/validation.csv",
+    "validation_point_central.csv": "validation_point_central/validation.csv",
     "calibration.json": "calibration/posterior.json",
     "calibration_to_2016.json": "calibration_to_2016/posterior.json",
     "contraction.csv": "calibration/contraction.csv",
@@ -122,7 +124,16 @@ def patterns_block(headline: Path) -> str:
         "no_opening_2016 (shipped)": shipped["counterfactual_pass_rate"].where(shipped["opening"], float("nan")),
     })
     table["no_opening_2016 (shipped)"] = table["no_opening_2016 (shipped)"].map(lambda v: "" if pd.isna(v) else v)
-    for column in ("posterior to 2016", "shipped posterior"):
+    # One parameter set (the shipped posterior's highest-density draw): what dispositions and
+    # chance leave, and what chance alone leaves.
+    point_columns = []
+    for column, name in (("one set, drawn dispositions", "validation_point.csv"),
+                         ("one set, central dispositions", "validation_point_central.csv")):
+        point = _read(headline, name)
+        if point is not None:
+            table[column] = point.set_index("pattern")["pass_rate"].reindex(table["pattern"]).to_numpy()
+            point_columns.append(column)
+    for column in ("posterior to 2016", "shipped posterior", *point_columns):
         table[column] = table[column].map(lambda v: f"**{v:.2f}**" if v >= PASS_LEVEL else f"{v:.2f}")
     table["prior pass rate"] = table["prior pass rate"].map(lambda v: f"{v:.2f}" + (" (uninformative)"
                                                                                        if v >= PASS_LEVEL else ""))
