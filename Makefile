@@ -48,8 +48,7 @@ headline: setup
 	$(BIN)/casim calibrate experiments/calibration.toml
 	$(BIN)/casim calibrate experiments/calibration.toml --check-coverage
 	$(BIN)/casim validate
-	$(BIN)/casim validate --parameters point --out results/validation_point
-	$(BIN)/casim validate --parameters point --central-dispositions --out results/validation_point_central
+	$(BIN)/casim tensions
 	$(BIN)/casim run scenarios/baseline.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/no_opening_2016.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml \

@@ -1,5 +1,5 @@
-"""The ``casim`` command line: run, compare, batch, analyze, validate, calibrate, dispositions,
-dose-response, headline, report and app."""
+"""The ``casim`` command line: run, compare, batch, analyze, validate, tensions, calibrate,
+dispositions, forecast, dose-response, headline, report and app."""
 
 from __future__ import annotations
 
@@ -230,6 +230,37 @@ def command_validate(args: argparse.Namespace) -> int:
     print()
     print(headline(report.summary))
     print(f"\ncasim: wrote {out}/ (validation.csv, figures/hindcast.png, figures/patterns.png, manifest.json)")
+    return 0
+
+
+def command_tensions(args: argparse.Namespace) -> int:
+    from sim.figures.tensions import plot_tensions
+    from sim.inference.tensions import DRAWS, RUNS_PER_DRAW, tensions
+    from sim.inference.validation import SEED, load_inputs
+
+    patterns_file = args.patterns or PATTERNS_FILE
+    inputs = load_inputs(args.scenario, 1, patterns_file, counterfactual=False, parameters=args.parameters)
+    if inputs.source.kind != "posterior":
+        raise InputError(f"--parameters: got {args.parameters!r}, a single parameter set; allowed: posterior or the "
+                         "path of a posterior CSV (tensions compare the draws of a posterior)")
+    with output_folder(*_output(args, RESULTS / "tensions"), kind="tensions") as out:
+        started = time.perf_counter()
+        report = tensions(inputs.patterns, inputs.scenario, inputs.source, args.draws or DRAWS,
+                          args.runs_per_draw or RUNS_PER_DRAW, SEED if args.seed is None else args.seed)
+        written = [write_csv(report.rates.reset_index(), out / "by_draw.csv"),
+                   write_csv(report.patterns, out / "patterns.csv"), write_csv(report.pairs, out / "tensions.csv"),
+                   plot_tensions(report.rates, report.patterns, report.summary, out / "figures" / "tensions.png")]
+        write_json(manifest(kind="tensions", status="complete", scenario=inputs.scenario.name,
+                            scenario_sha256=inputs.scenario.digest(), parameters=inputs.source.record(),
+                            **report.summary, wall_time_s=round(time.perf_counter() - started, 3),
+                            outputs=[p.relative_to(out).as_posix() for p in written]), out / "manifest.json")
+    summary = report.summary
+    print(report.pairs.to_string(index=False, float_format=lambda v: f"{v:.2f}", max_rows=40))
+    print(f"\ncasim: {summary['draws']} posterior draws x {summary['runs_per_draw']} runs: the best draw holds "
+          f"{summary['held_by_the_best_draw']} of {summary['patterns']} patterns, the median draw "
+          f"{summary['held_by_the_median_draw']:g}, the whole posterior {summary['held_pooled']}; "
+          f"{len(report.pairs)} pairs of failing patterns in tension")
+    print(f"casim: wrote {out}/ (by_draw.csv, patterns.csv, tensions.csv, figures/tensions.png, manifest.json)")
     return 0
 
 
@@ -465,6 +496,20 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="patterns file (default: experiments/patterns.toml)")
     _posterior_options(validate_parser, 1)
     validate_parser.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/validation/)")
+    tensions_parser = commands.add_parser(
+        "tensions", help="which patterns one posterior draw holds together, and which pull against each other")
+    tensions_parser.add_argument("--scenario", default="baseline", help="scenario to check (default: baseline)")
+    tensions_parser.add_argument("--draws", type=_whole_number(2, 10_000), metavar="D",
+                                 help="posterior draws (default: 150)")
+    tensions_parser.add_argument("--runs-per-draw", type=_whole_number(2, 1_000), metavar="R",
+                                 help="runs of each draw, each with its own dispositions and seed (default: 20)")
+    tensions_parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
+    tensions_parser.add_argument("--patterns", type=_path, metavar="FILE",
+                                 help="patterns file (default: experiments/patterns.toml)")
+    tensions_parser.add_argument("--parameters", type=_parameters_choice, metavar="posterior|FILE",
+                                 help="the posterior (default: the shipped one) or a posterior CSV")
+    tensions_parser.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/tensions/)")
+    tensions_parser.set_defaults(handler=command_tensions)
     calibrate_parser = commands.add_parser("calibrate", help="ABC calibration of the parameters against the patterns")
     calibrate_parser.add_argument("calibration", help="calibration file, e.g. experiments/calibration.toml")
     calibrate_parser.add_argument("--workers", type=_workers, metavar="N",

@@ -45,3 +45,12 @@ def test_every_pattern_not_reproduced_is_named_with_its_reason():
     assert failing <= named, f"not explained in the README: {sorted(failing - named)}"
     parameters = set(pd.read_csv(ROOT / "sim" / "data" / "parameters.csv")["name"])
     assert named <= known | parameters, f"not a pattern or parameter: {sorted(named - known - parameters)}"
+
+
+def test_collect_skips_a_result_folder_whose_run_has_not_finished(tmp_path):
+    results = tmp_path / "results"
+    (results / "validation").mkdir(parents=True)
+    pd.DataFrame({"pattern": ["a"], "pass_rate": [0.9]}).to_csv(results / "validation" / "validation.csv", index=False)
+    (results / "validation" / "manifest.json").write_text(json.dumps({"status": "incomplete", "replicates": 5}))
+    assert collect(results, tmp_path / "headline") == []
+    assert not (tmp_path / "headline" / "validation.csv").exists()

@@ -28,8 +28,10 @@ SOURCES = {
     "validation.json": "validation/manifest.json",
     "validation_to_2016.csv": "validation_to_2016/validation.csv",
     "validation_to_2016.json": "validation_to_2016/manifest.json",
-    "validation_point.csv": "validation_point/validation.csv",
-    "validation_point_central.csv": "validation_point_central/validation.csv",
+    "tensions.csv": "tensions/tensions.csv",
+    "tensions_patterns.csv": "tensions/patterns.csv",
+    "tensions.json": "tensions/manifest.json",
+    "tensions.png": "tensions/figures/tensions.png",
     "calibration.json": "calibration/posterior.json",
     "calibration_to_2016.json": "calibration_to_2016/posterior.json",
     "contraction.csv": "calibration/contraction.csv",
@@ -46,7 +48,9 @@ SOURCES = {
 # Keys kept from the JSON records (the rest is provenance that the result folders keep).
 _KEPT = ("created", "git_commit", "runs", "wall_time_s", "stopped", "draws", "patterns_used", "generations",
          "replicates", "seed", "truths", "in_sample", "out_of_sample", "in_sample_uninformative",
-         "out_of_sample_uninformative", "all", "counterfactual", "parameters", "effective_patterns", "prior_runs")
+         "out_of_sample_uninformative", "all", "counterfactual", "parameters", "effective_patterns", "prior_runs",
+         "runs_per_draw", "patterns", "pass_level", "tension_threshold", "held_by_the_best_draw",
+         "held_by_the_median_draw", "held_pooled")
 
 
 def collect(results: Path = ROOT / "results", headline: Path = HEADLINE_DIR) -> list[str]:
@@ -54,7 +58,7 @@ def collect(results: Path = ROOT / "results", headline: Path = HEADLINE_DIR) -> 
     copied = []
     for name, source in SOURCES.items():
         path = Path(results) / source
-        if not path.is_file():
+        if not path.is_file() or not _finished(path.parent):
             continue
         if name.endswith(".json"):
             record = json.loads(path.read_text(encoding="utf-8"))
@@ -65,6 +69,18 @@ def collect(results: Path = ROOT / "results", headline: Path = HEADLINE_DIR) -> 
             shutil.copyfile(path, Path(headline) / name)
         copied.append(name)
     return copied
+
+
+def _finished(folder: Path) -> bool:
+    """False for a result folder whose manifest says its run has not finished (or is unreadable)."""
+    for candidate in (folder / "manifest.json", folder.parent / "manifest.json"):
+        if candidate.is_file():
+            try:
+                status = json.loads(candidate.read_text(encoding="utf-8")).get("status", "complete")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return False
+            return status == "complete"
+    return True
 
 
 def _read(headline: Path, name: str):
@@ -124,16 +140,13 @@ def patterns_block(headline: Path) -> str:
         "no_opening_2016 (shipped)": shipped["counterfactual_pass_rate"].where(shipped["opening"], float("nan")),
     })
     table["no_opening_2016 (shipped)"] = table["no_opening_2016 (shipped)"].map(lambda v: "" if pd.isna(v) else v)
-    # One parameter set (the shipped posterior's highest-density draw): what dispositions and
-    # chance leave, and what chance alone leaves.
-    point_columns = []
-    for column, name in (("one set, drawn dispositions", "validation_point.csv"),
-                         ("one set, central dispositions", "validation_point_central.csv")):
-        point = _read(headline, name)
-        if point is not None:
-            table[column] = point.set_index("pattern")["pass_rate"].reindex(table["pattern"]).to_numpy()
-            point_columns.append(column)
-    for column in ("posterior to 2016", "shipped posterior", *point_columns):
+    # By posterior draw (casim tensions): how many draws hold the pattern, and its best draw.
+    by_draw = _read(headline, "tensions_patterns.csv")
+    if by_draw is not None:
+        by_draw = by_draw.set_index("pattern").reindex(table["pattern"])
+        table["draws holding it (shipped)"] = [f"{v:.2f}" for v in by_draw["share_of_draws_holding"]]
+        table["best draw (shipped)"] = [f"{v:.2f}" for v in by_draw["best_draw_pass_rate"]]
+    for column in ("posterior to 2016", "shipped posterior"):
         table[column] = table[column].map(lambda v: f"**{v:.2f}**" if v >= PASS_LEVEL else f"{v:.2f}")
     table["prior pass rate"] = table["prior pass rate"].map(lambda v: f"{v:.2f}" + (" (uninformative)"
                                                                                        if v >= PASS_LEVEL else ""))
@@ -163,6 +176,23 @@ def answers_block(headline: Path) -> str:
                 if variable in set(deficit["variable"]):
                     rows.append(_answer(deficit[deficit["a"] == "baseline"], "2041-2050", b, variable))
     return _markdown(pd.DataFrame(rows)) if rows else ""
+
+
+def tensions_block(headline: Path) -> str:
+    pairs, record = _read(headline, "tensions.csv"), _read(headline, "tensions.json")
+    if pairs is None or record is None:
+        return ""
+    lines = [(f"Over {record['draws']} posterior draws x {record['runs_per_draw']} runs each "
+             f"({record['runs']:,} runs, every run its own dispositions and seed), the draw that holds the most "
+             f"patterns holds {record['held_by_the_best_draw']} of {record['patterns']} in at least "
+             f"{record['pass_level']:.0%} of its runs, the median draw {record['held_by_the_median_draw']:g}, and "
+             f"the pooled posterior {record['held_pooled']}. {len(pairs)} pairs of patterns below the pass level "
+             f"pull against each other (Spearman correlation of their pass rates across draws below "
+             f"{record['tension_threshold']}); the strongest:"), ""]
+    shown = pairs.head(15).rename(columns={"pattern_a": "pattern", "pattern_b": "against", "correlation": "ρ",
+                                           "draws_holding_both": "draws holding both"})
+    shown = shown[["pattern", "against", "ρ", "draws holding both"]]
+    return "\n".join(lines) + "\n" + _markdown(shown)
 
 
 def calibration_block(headline: Path) -> str:
@@ -295,6 +325,7 @@ def dose_response_block(headline: Path) -> str:
 
 
 BLOCKS: dict[str, Callable[[Path], str]] = {
+    "tensions": tensions_block,
     "validation": validation_block,
     "patterns": patterns_block,
     "answers": answers_block,

@@ -1,0 +1,71 @@
+"""Pass rates by posterior draw (``sim/inference/tensions.py``, ``casim tensions``)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from sim.cli import main
+from sim.inference.tensions import by_pattern, draw_plan, tension_pairs
+from sim.inputs.posterior import parameter_source
+
+
+def _rates(rows: dict[str, list[float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, index=[f"{k}:{k}" for k in range(len(next(iter(rows.values()))))]).T
+
+
+def test_two_failing_patterns_held_by_different_draws_are_a_pair_in_tension():
+    rates = _rates({
+        "floor": [1.0, 1.0, 0.9, 0.1, 0.0, 0.0],
+        "ceiling": [0.0, 0.1, 0.2, 1.0, 0.9, 1.0],
+        "unrelated": [0.5, 0.6, 0.5, 0.6, 0.5, 0.6],
+        "always_held": [1.0, 1.0, 1.0, 0.9, 1.0, 1.0],
+        "never_held": [0.0] * 6,
+    })
+    pairs = tension_pairs(rates)
+    assert list(zip(pairs["pattern_a"], pairs["pattern_b"])) == [("floor", "ceiling")]
+    assert pairs["correlation"].iloc[0] < -0.8 and pairs["draws_holding_both"].iloc[0] == 0.0
+
+
+def test_by_pattern_gives_the_best_draw_and_the_share_of_draws_holding_it():
+    rates = _rates({"a": [1.0, 0.85, 0.2, 0.0], "b": [0.0, 0.9, 0.9, 0.9]})
+    table = by_pattern(rates).set_index("pattern")
+    np.testing.assert_allclose(table["pass_rate"], [0.5125, 0.675])
+    np.testing.assert_allclose(table["best_draw_pass_rate"], [1.0, 0.9])
+    np.testing.assert_allclose(table["share_of_draws_holding"], [0.5, 0.75])
+    # draw 1 holds both patterns, more than any other
+    np.testing.assert_allclose(table["in_the_draw_holding_most"], [0.85, 0.9])
+
+
+def test_each_draw_runs_several_times_and_each_run_draws_its_own_dispositions():
+    runs = draw_plan(parameter_source("posterior"), draws=5, runs_per_draw=4, seed=3)
+    assert len(runs.seeds) == 20 and len(set(runs.seeds)) == 20
+    assert np.array_equal(runs.disposition_keys, runs.seeds)
+    assert all(len(set(runs.draws[k * 4:(k + 1) * 4])) == 1 for k in range(5))
+    for values in runs.parameters.values():
+        assert all(len(set(values[k * 4:(k + 1) * 4])) == 1 for k in range(5))
+
+
+def test_casim_tensions_writes_its_tables_figure_and_manifest(tmp_path, capsys):
+    out = tmp_path / "tensions"
+    assert main(["tensions", "--draws", "4", "--runs-per-draw", "3", "--seed", "5", "--out", str(out)]) == 0
+    rates = pd.read_csv(out / "by_draw.csv")
+    assert rates.shape == (57, 5)  # the pattern column and one per draw
+    assert ((rates.drop(columns="pattern") * 3).round(9) % 1 == 0).all().all()  # shares of three runs
+    patterns = pd.read_csv(out / "patterns.csv")
+    assert (patterns["best_draw_pass_rate"] >= patterns["pass_rate"] - 1e-12).all()
+    record = json.loads((out / "manifest.json").read_text())
+    assert record["status"] == "complete" and record["runs"] == 12
+    assert record["held_by_the_best_draw"] >= record["held_by_the_median_draw"]
+    assert (out / "figures" / "tensions.png").is_file()
+    assert "best draw holds" in capsys.readouterr().out
+
+
+def test_casim_tensions_needs_a_posterior(tmp_path, capsys):
+    out = tmp_path / "tensions"
+    assert main(["tensions", "--parameters", "point", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--parameters" in err and "posterior" in err
+    assert not out.exists()
