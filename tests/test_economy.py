@@ -3,8 +3,6 @@ regimes, the regimes themselves, outside pull, GDP."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -240,12 +238,12 @@ def test_outside_pull_higher_for_bloc_members(geo, params, bloc, csto, securitis
     for k in range(N):
         out, member = bloc.copy(), bloc.copy()
         out[k], member[k] = 0.0, 1.0
-        pull_out = economy.outside_pull(out, csto, securitisation, geo, params)
-        pull_in = economy.outside_pull(member, csto, securitisation, geo, params)
+        pull_out = economy.outside_pull(out, csto, geo.remittances_gdp, securitisation, params)
+        pull_in = economy.outside_pull(member, csto, geo.remittances_gdp, securitisation, params)
         assert np.all(pull_in[:, k] > pull_out[:, k])
         others = np.arange(N) != k
         np.testing.assert_array_equal(pull_in[:, others], pull_out[:, others])
-    assert np.all(economy.outside_pull(bloc, csto, securitisation, geo, params) >= 0.0)
+    assert np.all(economy.outside_pull(bloc, csto, geo.remittances_gdp, securitisation, params) >= 0.0)
 
 
 @settings(max_examples=50, deadline=None)
@@ -253,22 +251,21 @@ def test_outside_pull_higher_for_bloc_members(geo, params, bloc, csto, securitis
        more=arrays(float, (N,), elements=st.floats(0.001, 0.5)),
        securitisation=matrices)
 def test_outside_pull_higher_for_higher_remittances(geo, params, remittances, more, securitisation):
+    """A remittance shock (the driver falls) weakens the bloc's pull on its members only."""
     members = np.ones(N)
-    low_geo = dataclasses.replace(geo, remittances_gdp=remittances)
-    high_geo = dataclasses.replace(geo, remittances_gdp=remittances + more)
     securitisation = _symmetric(securitisation) * geo.adjacent
-    low = economy.outside_pull(members, np.zeros(N), securitisation, low_geo, params)
-    high = economy.outside_pull(members, np.zeros(N), securitisation, high_geo, params)
+    low = economy.outside_pull(members, np.zeros(N), remittances, securitisation, params)
+    high = economy.outside_pull(members, np.zeros(N), remittances + more, securitisation, params)
     assert np.all(high > low)
     # Remittances pull only toward a bloc the state belongs to.
-    none_low = economy.outside_pull(np.zeros(N), np.zeros(N), securitisation, low_geo, params)
-    none_high = economy.outside_pull(np.zeros(N), np.zeros(N), securitisation, high_geo, params)
+    none_low = economy.outside_pull(np.zeros(N), np.zeros(N), remittances, securitisation, params)
+    none_high = economy.outside_pull(np.zeros(N), np.zeros(N), remittances + more, securitisation, params)
     np.testing.assert_array_equal(none_low, none_high)
 
 
 def test_kgz_and_tjk_feel_the_strongest_pull(geo, params):
     # Remittances of 25-48% of GDP: the largest pull among bloc members.
-    pull = economy.outside_pull(np.ones(N), np.zeros(N), np.zeros((1, N, N)), geo, params)[0]
+    pull = economy.outside_pull(np.ones(N), np.zeros(N), geo.remittances_gdp, np.zeros((1, N, N)), params)[0]
     assert min(pull[KGZ], pull[TJK]) > max(pull[KAZ], pull[UZB])
 
 
@@ -277,8 +274,8 @@ def test_threatened_csto_member_leans_on_the_alliance(geo, params):
     calm = np.zeros((1, N, N))
     csto = np.zeros(N)
     csto[KGZ] = 1.0
-    assert economy.outside_pull(np.zeros(N), csto, tense, geo, params)[0, KGZ] > \
-        economy.outside_pull(np.zeros(N), csto, calm, geo, params)[0, KGZ]
+    assert economy.outside_pull(np.zeros(N), csto, geo.remittances_gdp, tense, params)[0, KGZ] > \
+        economy.outside_pull(np.zeros(N), csto, geo.remittances_gdp, calm, params)[0, KGZ]
 
 
 # --------------------------------------------------------------------------- GDP

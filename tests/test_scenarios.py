@@ -46,6 +46,33 @@ def test_every_shipped_scenario_loads(name):
             assert np.all((path >= spec.min) & (path <= spec.max)), driver
 
 
+FORWARD = sorted(SCENARIO_DIR.glob("forward/*.toml"))
+
+
+@pytest.mark.parametrize("path", FORWARD, ids=[p.stem for p in FORWARD])
+def test_every_forward_scenario_changes_only_drivers_after_2024(path):
+    """The forward library (scenarios/forward/) extends the baseline with outside drivers
+    from 2025 on, each with a note; it assumes nothing and changes no leader."""
+    scenario = load_scenario(path)
+    baseline = load_scenario("baseline")
+    assert scenario.assumption_lines() == [] and scenario.leader_changes == baseline.leader_changes
+    added = [i for i in scenario.interventions if i not in baseline.interventions]
+    assert added and all(i.year >= 2025 and i.note for i in added)
+    ours, theirs = scenario.driver_paths(), baseline.driver_paths()
+    before = ours.years < 2025
+    assert all(np.array_equal(ours.paths[name][before], theirs.paths[name][before]) for name in ours.paths)
+    assert any(not np.array_equal(ours.paths[name], theirs.paths[name]) for name in ours.paths)
+
+
+def test_the_remittance_shock_lowers_the_driver_for_three_years():
+    paths = load_scenario(SCENARIO_DIR / "forward" / "remittance_shock.toml").driver_paths()
+    remittances = paths.paths["remittances_gdp"]
+    default = np.asarray(DRIVER_SPECS["remittances_gdp"].default)
+    shocked = (paths.years >= 2027) & (paths.years <= 2029)
+    np.testing.assert_allclose(remittances[~shocked], np.broadcast_to(default, remittances[~shocked].shape))
+    np.testing.assert_allclose(remittances[shocked][:, 1:3], np.tile(default[1:3] / 2, (3, 1)))
+
+
 def test_digest_changes_with_the_scenario():
     base = load_scenario("baseline")
     assert load_scenario("baseline", replicates=3).digest() != base.digest()

@@ -67,6 +67,9 @@ def _driver_specs() -> dict[str, DriverSpec]:
                    "from each km3 it releases (a new plant in the cascade adds to it)."),
         DriverSpec("power_grid_link", "state", 1.0, 0.0, 1.0, "0 isolated .. 1 linked",
                    "Physical capacity of the state's power lines to its neighbours."),
+        DriverSpec("remittances_gdp", "state", tuple(geo.remittances_gdp), 0.0, 0.8, "share of GDP",
+                   "Migrants' remittances as a share of GDP, mostly from Russia's labour market (default: "
+                   "sim/data/states.csv); a fall in them is a remittance shock."),
         DriverSpec("water_energy_framework", "region", 0.0, 0.0, 1.0, "0 none .. 1 strong",
                    "An outside-backed water-energy framework (donor finance, joint hydropower "
                    "company, export line) that makes fuel-for-water deals cheaper to strike."),

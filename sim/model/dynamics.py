@@ -65,7 +65,8 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
     """Every state's choices for ``year``, from last year's world and this year's drivers."""
     disposition = drivers.leader_disposition
     dependence = economy.trade_dependence(world.trade_musd, world.gdp_busd)
-    pull = economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member, world.securitisation, geo, params)
+    pull = economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member, drivers.remittances_gdp,
+                                world.securitisation, params)
     n = disposition.shape[1]
     meet = institutions.willingness_to_meet(disposition, world.trust)
     water_demand = water.irrigation_demand(drivers.irrigation_demand, geo, params).sum(axis=1)
@@ -176,7 +177,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
         extra_trade_musd=economy.extra_regional_trade(gdp, decisions.trade_barrier, params),
         trade_barrier=decisions.trade_barrier,
         outside_pull=economy.outside_pull(
-            drivers.eurasian_bloc_member, drivers.csto_member, securitisation, geo, params
+            drivers.eurasian_bloc_member, drivers.csto_member, drivers.remittances_gdp, securitisation, params
         ),
         trust=trust,
         dispute=dispute,

@@ -140,17 +140,18 @@ def trade_dependence(trade_musd: np.ndarray, gdp_busd: np.ndarray) -> np.ndarray
 def outside_pull(
     bloc_member: np.ndarray,
     csto_member: np.ndarray,
+    remittances_gdp: np.ndarray,
     securitisation: np.ndarray,
-    geo: Geography,
     params: Parameters,
 ) -> np.ndarray:
     """Support each state shifts from a Central-Asia-only body to outside blocs (R, 5).
 
     Membership in an overlapping Eurasian bloc duplicates the regional body's functions,
-    more so for states whose migrants work in that bloc's labour market; a state that feels
-    threatened leans on the outside security alliance it belongs to.
+    more so for states whose migrants work in that bloc's labour market (``remittances_gdp``,
+    a driver: a remittance shock lowers it); a state that feels threatened leans on the
+    outside security alliance it belongs to.
     """
     threat = securitisation.max(axis=2)
-    duplication = per_state(params.bloc_pull) * bloc_member * (1.0 + per_state(params.remittance_pull) * geo.remittances_gdp)
+    duplication = per_state(params.bloc_pull) * bloc_member * (1.0 + per_state(params.remittance_pull) * remittances_gdp)
     protection = per_state(params.security_pull) * csto_member * threat
     return duplication + protection
