@@ -77,15 +77,23 @@ class RandomStreams:
     def poisson(self, year: int, stream: int, mean: np.ndarray, max_count: int = 200) -> np.ndarray:
         """Poisson counts with the given means (R, ...) by inversion of the CDF."""
         mean = np.asarray(mean, dtype=float)
-        u = self.uniform(year, stream, mean.shape[1:])
-        probability = np.exp(-mean)
+        u = self.uniform(year, stream, mean.shape[1:]).reshape(-1)
+        flat_mean = mean.reshape(-1)
+        count = np.zeros(flat_mean.shape)
+        # Only the elements whose count is still open are carried from one k to the next, so a
+        # few large means do not cost a pass over every element; each element sees the same
+        # arithmetic in the same order as a pass over all of them would give it.
+        probability = np.exp(-flat_mean)
         cumulative = probability.copy()
-        count = np.zeros(mean.shape)
+        open_ = np.flatnonzero(u > cumulative)
+        probability, cumulative, open_mean, open_u = probability[open_], cumulative[open_], flat_mean[open_], u[open_]
         for k in range(1, max_count + 1):
-            below = u > cumulative
-            if not below.any():
+            if open_.size == 0:
                 break
-            count += below
-            probability = probability * mean / k
+            count[open_] += 1.0
+            probability = probability * open_mean / k
             cumulative = cumulative + probability
-        return count
+            still = open_u > cumulative
+            open_, probability, cumulative = open_[still], probability[still], cumulative[still]
+            open_mean, open_u = open_mean[still], open_u[still]
+        return count.reshape(mean.shape)

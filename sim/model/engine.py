@@ -146,7 +146,9 @@ def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int =
     def categorical(part: int) -> pd.Categorical:
         labels = [c[part] for c in columns]
         categories = sorted(set(labels))
-        codes = np.array([categories.index(label) for label in labels], dtype=np.int16)
+        # the smallest code type pandas keeps as it is (it would copy int16 codes into int8)
+        code_type = np.int8 if len(categories) < np.iinfo(np.int8).max else np.int16
+        codes = np.array([categories.index(label) for label in labels], dtype=code_type)
         return pd.Categorical.from_codes(rows(None, per_column=codes), categories=categories, validate=False)
 
     n_rows = len(values) if keep is None else int(keep.sum())
