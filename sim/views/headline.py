@@ -324,7 +324,47 @@ def dose_response_block(headline: Path) -> str:
     return summary + "\n\n" + _markdown(pd.DataFrame(rows))
 
 
+BENCHMARKS = ROOT / "benchmarks" / "results.json"
+
+
+def speed_block(headline: Path, benchmarks: Path = BENCHMARKS) -> str:
+    """The README's speed table, from ``make bench``'s record (not from ``results/headline``)."""
+    if not Path(benchmarks).is_file():
+        return ""
+    record = json.loads(Path(benchmarks).read_text(encoding="utf-8"))
+    results, machine = record["results"], record["machine"]
+    mesa = results["a_mesa_batch_run"]["runs_per_s"]
+
+    def row(label: str, result: dict) -> str:
+        return (f"| {label} | {result['runs']:,} | {result['wall_s']:.1f} s | {result['runs_per_s']:,.0f} | "
+                f"{result['runs_per_s'] / mesa:,.0f}x |")
+
+    a, sobol, memory = results["a_mesa_batch_run"], results["sobol"], results["memory"]
+    lines = [(f"Measured side by side by `make bench` on {machine['date']} (commit {machine['git_commit']}, "
+             f"{machine['cpu_count']} CPUs, Python {machine['python']}); details in `benchmarks/results.md`."), "",
+             "| what | runs | wall time | runs/s | vs Mesa |", "|---|---:|---:|---:|---:|",
+             (f"| (a) `mesa.batch_run(sim.CentralAsia, ...)`, one process | {a['runs']} | {a['wall_s']:.1f} s | "
+             f"{a['runs_per_s']:.1f} | 1x |"),
+             row("(b) ensemble engine, one process (blocks of 1,000)", results["b_engine"]),
+             row("(c) `casim batch --workers 2`, start-up and Parquet output included", results["c_casim_batch"]),
+             (f"| Sobol', {sobol['parameters']} parameters, N = {sobol['samples']:,}: `casim batch` + `casim analyze` "
+             f"| {sobol['runs']:,} | {sobol['wall_s']:.1f} s | | |")]
+    if "d_tidy_table" in results:
+        tidy = results["d_tidy_table"]
+        lines += ["", (f"`sim.run` of {tidy['runs']:,} runs with every variable recorded takes {tidy['run_s']:.1f} s "
+                       f"against {tidy['simulate_s']:.1f} s for the simulation alone: {tidy['throughput_ratio']:.0%} "
+                       f"of the engine's throughput ({tidy['throughput_ratio_warm']:.0%} on a second call; target "
+                       f"70%), with a peak of {tidy['memory_over_table']:.2f}x the table's own size (target 2x).")]
+    small, large = memory["10k"], memory["100k"]
+    lines += ["", (f"Peak memory of `casim batch --workers 2`: {small['peak_rss_largest_process_mb']:.0f} MB for the "
+                   f"largest process and {small['peak_rss_tree_sum_mb']:.0f} MB for the whole process tree at "
+                   f"{small['runs']:,} runs; {large['peak_rss_largest_process_mb']:.0f} MB and "
+                   f"{large['peak_rss_tree_sum_mb']:.0f} MB at {large['runs']:,} runs.")]
+    return "\n".join(lines)
+
+
 BLOCKS: dict[str, Callable[[Path], str]] = {
+    "speed": speed_block,
     "tensions": tensions_block,
     "validation": validation_block,
     "patterns": patterns_block,
