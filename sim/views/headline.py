@@ -38,6 +38,7 @@ SOURCES = {
     "contraction_to_2016.csv": "calibration_to_2016/contraction.csv",
     "coverage.csv": "calibration_coverage/coverage.csv",
     "coverage.json": "calibration_coverage/manifest.json",
+    "coverage_ranks.png": "calibration_coverage/figures/ranks.png",
     "comparison_opening.csv": "compare_baseline_vs_no_opening_2016/comparison.csv",
     "comparison_deficit.csv": "compare_baseline_vs_water_deficit_2050_vs_water_deficit_2050_with_barter/comparison.csv",
     "dispositions.csv": "dispositions/flips.csv",
@@ -359,7 +360,9 @@ def speed_block(headline: Path, benchmarks: Path = BENCHMARKS) -> str:
     lines += ["", (f"Peak memory of `casim batch --workers 2`: {small['peak_rss_largest_process_mb']:.0f} MB for the "
                    f"largest process and {small['peak_rss_tree_sum_mb']:.0f} MB for the whole process tree at "
                    f"{small['runs']:,} runs; {large['peak_rss_largest_process_mb']:.0f} MB and "
-                   f"{large['peak_rss_tree_sum_mb']:.0f} MB at {large['runs']:,} runs.")]
+                   f"{large['peak_rss_tree_sum_mb']:.0f} MB at {large['runs']:,} runs (ratios "
+                   f"{memory['ratio_largest_process']:.2f} and {memory['ratio_tree_sum']:.2f}; target: no growth, "
+                   f"at most 1.2).")]
     return "\n".join(lines)
 
 
