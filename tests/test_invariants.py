@@ -152,3 +152,17 @@ def test_recording_a_few_variables_gives_the_same_values_as_recording_all():
         np.testing.assert_array_equal(some[scope][name], everything[scope][name])
     assert {(scope, name) for scope, names in everything.items() for name in names} == {
         (scope, name) for scope, names in VARIABLES.items() for name in names}
+
+
+def test_a_simulation_leaves_no_reference_cycles():
+    """Each year's World is freed as soon as the next replaces it, not at the next full
+    garbage collection (a cycle per year once kept a batch worker's memory growing)."""
+    import gc
+
+    from sim.model.engine import simulate
+
+    scenario = load_scenario("baseline", end_year=2000)
+    simulate(scenario, np.arange(3))
+    gc.collect()
+    simulate(scenario, np.arange(3))
+    assert gc.collect() == 0

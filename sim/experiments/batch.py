@@ -115,7 +115,11 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
             for start in range(first, last, experiment.chunk_runs):
                 flat = np.arange(start, min(last, start + experiment.chunk_runs))
                 point, replicate = np.divmod(flat, per_point)
-                own = {name: np.broadcast_to(values, (per_point,))[replicate]
+                # Views where the chunk's replicates are consecutive, so a large batch does not
+                # hold a second copy of every run's parameters.
+                rows = (slice(replicate[0], replicate[-1] + 1)
+                        if replicate[-1] - replicate[0] == len(replicate) - 1 else replicate)
+                own = {name: np.broadcast_to(values, (per_point,))[rows]
                        for name, values in drawn.items() if name not in variant.assumed_parameters}
                 chunks.append(Chunk(
                     index=len(chunks),

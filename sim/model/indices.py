@@ -199,6 +199,8 @@ def measure(world: World, geo: Geography, params: Parameters, weights: dict[str,
                 continue
             formulas = _FORMULAS[scope](world, geo, params)
             if scope != "dyad":
-                formulas["integration_index"] = partial(_index, formulas, params, weights)
+                # A copy: a dict holding a partial of itself is a reference cycle, which would keep
+                # every year's World alive until the next full garbage collection.
+                formulas["integration_index"] = partial(_index, dict(formulas), params, weights)
             measured[scope] = {name: formulas[name]() for name in wanted}
     return measured
