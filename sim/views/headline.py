@@ -176,7 +176,34 @@ def answers_block(headline: Path) -> str:
             for variable in ("region.integration_index", "region.water_shortfall"):
                 if variable in set(deficit["variable"]):
                     rows.append(_answer(deficit[deficit["a"] == "baseline"], "2041-2050", b, variable))
-    return _markdown(pd.DataFrame(rows)) if rows else ""
+    if not rows:
+        return ""
+    return "\n".join(_plain_answers(opening, deficit)) + "\n\n" + _markdown(pd.DataFrame(rows))
+
+
+def _lower_share(table: pd.DataFrame, decade: str, b: str) -> tuple[float, float, int]:
+    row = table[(table["decade"] == decade) & (table["b"] == b)
+                & (table["variable"] == "region.integration_index")].iloc[0]
+    lower = 1.0 - row["probability_b_higher"] - row["probability_no_difference"]
+    return lower, row["mean_difference"], int(row["n_pairs"])
+
+
+def _plain_answers(opening: pd.DataFrame | None, deficit: pd.DataFrame | None) -> list[str]:
+    """The headline answers in words, each with its probability over the paired runs."""
+    lines = []
+    if opening is not None:
+        lower, change, pairs = _lower_share(opening, "2021-2030", "no_opening_2016")
+        lines.append(f"- Without Uzbekistan's opening after 2016, the 2021-2030 integration index is lower in "
+                     f"{round(lower * pairs)} of {pairs} paired runs (by {-change:.3f} on average).")
+    if deficit is not None:
+        deficit = deficit[deficit["a"] == "baseline"]
+        for b, label in (("water_deficit_2050", "The 2050 water deficit"),
+                         ("water_deficit_2050_with_barter", "The deficit with an outside water-energy framework")):
+            if b in set(deficit["b"]):
+                lower, change, pairs = _lower_share(deficit, "2041-2050", b)
+                lines.append(f"- {label} leaves the 2041-2050 index lower than the baseline's in "
+                             f"{round(lower * pairs)} of {pairs} paired runs ({change:+.3f} on average).")
+    return lines
 
 
 def tensions_block(headline: Path) -> str:
