@@ -172,7 +172,8 @@ def test_run_chunk_gives_one_row_per_run_and_a_long_series_table(tiny):
 
 def test_a_chunk_gives_each_run_what_a_single_run_with_scalar_parameters_gives(tiny):
     chunk = plan(tiny.experiment, tiny.scenarios, tiny.points)[4]  # short_closed, points 2-4
-    assert len(set(chunk.parameters["trust_learning_rate"])) > 1
+    parameters = chunk.run_parameters()
+    assert len(set(parameters["trust_learning_rate"])) > 1
     result = run_chunk(chunk)
     refs = {name: VariableRef.parse(text) for name, (text, _) in OUTCOMES.items()}
     windows = {name: summary.window for name, summary in tiny.experiment.outcomes.items()}
@@ -180,7 +181,7 @@ def test_a_chunk_gives_each_run_what_a_single_run_with_scalar_parameters_gives(t
     needed = {(ref.scope, ref.variable) for ref in [*refs.values(), *series_refs]}
     for i in range(chunk.runs):
         alone = simulate(chunk.scenario, chunk.seeds[i:i + 1],
-                         {name: float(values[i]) for name, values in chunk.parameters.items()}, record=needed,
+                         {name: float(values[i]) for name, values in parameters.items()}, record=needed,
                          disposition_keys=chunk.disposition_keys[i:i + 1])
         row = result.runs.iloc[i]
         for name, ref in refs.items():

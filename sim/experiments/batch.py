@@ -38,7 +38,7 @@ from sim.experiments.experiment import (
 )
 from sim.experiments.factors import apply_factors
 from sim.inference.patterns import PatternSet, load_patterns, margins, statistics
-from sim.inputs.posterior import ParameterSource, parameter_source
+from sim.inputs.posterior import ParameterSource, Posterior, parameter_source
 from sim.inputs.posterior import plan as posterior_plan
 from sim.inputs.randomness import replicate_seeds
 from sim.inputs.scenario import Scenario, scenario_record
@@ -70,10 +70,21 @@ class Chunk:
     outcomes: dict[str, Summary]
     series: tuple[str, ...] = ()
     patterns: PatternSet | None = None
+    # Posterior parameters are looked up by draw when the chunk runs (``run_parameters``), so
+    # a batch of a million runs does not hold every run's values at once.
+    drawn_from: Posterior | None = None
+    drawn_names: tuple[str, ...] = ()
 
     @property
     def runs(self) -> int:
         return len(self.seeds)
+
+    def run_parameters(self) -> dict[str, np.ndarray]:
+        """Every parameter of the chunk's runs: the drawn ones, then the design's and held ones."""
+        if self.drawn_from is None:
+            return self.parameters
+        drawn = self.drawn_from.values(self.draws)
+        return {**{name: drawn[name] for name in self.drawn_names}, **self.parameters}
 
     @property
     def name(self) -> str:
@@ -99,10 +110,13 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
     (:mod:`sim.experiments.factors`) every design point runs its own variant of each scenario, so a chunk
     then holds the runs of one point.
     """
-    runs = posterior_plan(experiment.seed, experiment.replicates, 1, source or parameter_source(experiment.parameters_from))
+    source = source or parameter_source(experiment.parameters_from)
+    lazy = source.kind == "posterior"
+    runs = posterior_plan(experiment.seed, experiment.replicates, 1, source, with_values=not lazy)
     factor_names = [name for name in points.columns if name in experiment.factors]
     parameter_names = [name for name in points.columns if name not in experiment.factors]
     drawn = {name: values for name, values in runs.parameters.items() if name not in parameter_names}
+    drawn_names = [name for name in source.posterior.names if name not in parameter_names] if lazy else []
     per_point = experiment.replicates
     chunks = []
     for scenario in scenarios:
@@ -115,11 +129,7 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
             for start in range(first, last, experiment.chunk_runs):
                 flat = np.arange(start, min(last, start + experiment.chunk_runs))
                 point, replicate = np.divmod(flat, per_point)
-                # Views where the chunk's replicates are consecutive, so a large batch does not
-                # hold a second copy of every run's parameters.
-                rows = (slice(replicate[0], replicate[-1] + 1)
-                        if replicate[-1] - replicate[0] == len(replicate) - 1 else replicate)
-                own = {name: np.broadcast_to(values, (per_point,))[rows]
+                own = {name: np.broadcast_to(values, (per_point,))[replicate]
                        for name, values in drawn.items() if name not in variant.assumed_parameters}
                 chunks.append(Chunk(
                     index=len(chunks),
@@ -134,6 +144,8 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
                     outcomes=dict(experiment.outcomes),
                     series=tuple(experiment.series),
                     patterns=patterns,
+                    drawn_from=source.posterior if lazy else None,
+                    drawn_names=tuple(name for name in drawn_names if name not in variant.assumed_parameters),
                 ))
     return chunks
 
@@ -145,7 +157,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     needed = {(ref.scope, ref.variable) for ref in [*summaries.values(), *series]}
     if chunk.patterns is not None:
         needed |= chunk.patterns.recorded()
-    trajectory = simulate(chunk.scenario, chunk.seeds, chunk.parameters, record=needed,
+    trajectory = simulate(chunk.scenario, chunk.seeds, chunk.run_parameters(), record=needed,
                           disposition_keys=chunk.disposition_keys)
     pattern_list = getattr(chunk.patterns, "patterns", [])
     statistic = statistics(chunk.patterns, trajectory) if chunk.patterns is not None else []

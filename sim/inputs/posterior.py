@@ -261,7 +261,8 @@ class Plan:
                                for k in range(min(limit, len(self.seeds)))]}
 
 
-def plan(seed: int, replicates: int, seeds_per_draw: int = 1, source: ParameterSource | None = None) -> Plan:
+def plan(seed: int, replicates: int, seeds_per_draw: int = 1, source: ParameterSource | None = None,
+         with_values: bool = True) -> Plan:
     """Pair each replicate's seed with a posterior draw and a disposition key.
 
     Replicate k has seed ``replicate_seeds(seed, replicates)[k]`` and uses slot
@@ -276,7 +277,8 @@ def plan(seed: int, replicates: int, seeds_per_draw: int = 1, source: ParameterS
     keys = seeds[slot * seeds_per_draw]
     if source.kind == "posterior":
         draws = source.posterior.sample(slots, seed)[slot]
-        parameters = source.posterior.values(draws)
+        # without values, the caller looks each run's values up by its draw when it runs
+        parameters = source.posterior.values(draws) if with_values else {}
     elif source.kind == "point":
         draws = np.full(replicates, source.posterior.point)
         parameters = {name: float(v[0]) for name, v in source.posterior.values(draws[:1]).items()}
