@@ -61,6 +61,9 @@ def test_casim_tensions_writes_its_tables_figure_and_manifest(tmp_path, capsys):
     assert record["held_by_the_best_draw"] >= record["held_by_the_median_draw"]
     assert (out / "figures" / "tensions.png").is_file()
     assert "best draw holds" in capsys.readouterr().out
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "casim tensions: baseline" in page and "the draw that holds the most patterns" in page.lower()
 
 
 def test_casim_tensions_needs_a_posterior(tmp_path, capsys):

@@ -23,7 +23,7 @@ from sim.inputs.parameters import calibration_record
 from sim.io.input_files import InputError
 from sim.io.output import git_commit, read_json, write_atomic
 
-KINDS = ("run", "compare", "batch", "analysis", "validate", "calibrate", "coverage")
+KINDS = ("run", "compare", "batch", "analysis", "validate", "calibrate", "coverage", "tensions")
 VALIDATION_DIR = Path("results") / "validation"  # where plain ``casim validate`` writes (from the working folder)
 MAX_ROWS = 50
 HEADERS = {  # readable column headers of the CSV tables
@@ -131,7 +131,7 @@ def _load(folder: Path) -> tuple[Path, dict, Path | None]:
     kind = record.get("kind")
     if kind not in KINDS:
         raise InputError(f"{path}: unknown kind {kind!r}; a report is made for the folders of casim run, compare, "
-                         "batch, analyze, validate and calibrate")
+                         "batch, analyze, validate, calibrate and tensions")
     if kind == "batch":
         analysis = folder / "analysis"
         finished = (analysis / "manifest.json").is_file() and unfinished(analysis) is None
@@ -180,6 +180,8 @@ def _title(record: dict) -> str:
         return f"casim validate: {record['scenario']}"
     if kind == "coverage":
         return f"casim calibrate --check-coverage: {record.get('calibration', {}).get('name', '')}"
+    if kind == "tensions":
+        return f"casim tensions: {record['scenario']}"
     return f"casim calibrate: {record.get('settings', {}).get('name', '')}"
 
 
@@ -252,8 +254,14 @@ def _facts_coverage(record: dict) -> list[tuple[str, str]]:
                           f"{smc['max_generations']} generations, a shared prior sample of {record['prior_sample']}"))]
 
 
+def _facts_tensions(record: dict) -> list[tuple[str, str]]:
+    return [("Scenario", f"<b>{esc(record['scenario'])}</b>, sha256 <code>{esc(record['scenario_sha256'])}</code>"),
+            ("Runs", esc(f"{record['draws']} posterior draws x {record['runs_per_draw']} runs each "
+                         f"({record['runs']:,}), every run its own dispositions and seed; seed {record['seed']}"))]
+
+
 FACTS = {"run": _facts_run, "compare": _facts_compare, "batch": _facts_batch, "validate": _facts_validate,
-         "calibrate": _facts_calibrate, "coverage": _facts_coverage}
+         "calibrate": _facts_calibrate, "coverage": _facts_coverage, "tensions": _facts_tensions}
 
 
 def _facts(record: dict) -> list[tuple[str, str]]:
@@ -350,6 +358,10 @@ def _captions(record: dict) -> dict[str, Callable[[str], str]]:
                                 "patterns, in pattern units) and the acceptance rate of its moves.",
         "contraction": lambda _: "Posterior contraction of each parameter: 1 − posterior variance / prior variance. "
                                  "Near 0: the patterns say nothing about it; near 1: they pin it down.",
+        "tensions": lambda _: (f"Left: how many patterns each posterior draw holds in at least "
+                               f"{PASS_LEVEL:.0%} of its runs (dashed: over the pooled posterior). Right: for "
+                               "each pattern below the pass level, the share of draws that hold it (bars) and its "
+                               "pass rate over the posterior (dots): no bar means no parameter set helps."),
         "ranks": lambda _: "Coverage check: for each parameter, the histogram of the truth's rank in its "
                            "posterior over the truths drawn from the prior; flat (inside the grey band) if the "
                            "credible intervals cover the truth as often as they claim.",
@@ -524,8 +536,24 @@ def _numbers_coverage(folder: Path, record: dict, analysis: Path | None) -> str:
                             "sd over the prior sd.")
 
 
+def _numbers_tensions(folder: Path, record: dict, analysis: Path | None) -> str:
+    pairs, patterns = _read_csv(folder / "tensions.csv"), _read_csv(folder / "patterns.csv")
+    if pairs is None or patterns is None:
+        return '<p class="note">No tensions.csv or patterns.csv in this folder.</p>'
+    summary = (f"<p>The draw that holds the most patterns holds {record['held_by_the_best_draw']} of "
+               f"{record['patterns']}, the median draw {record['held_by_the_median_draw']:g}, the pooled posterior "
+               f"{record['held_pooled']}.</p>")
+    return summary + _table(pairs, f"Pairs of patterns below the pass level whose pass rates correlate below "
+                                   f"{record['tension_threshold']} across draws (Spearman): the draws that hold one "
+                                   "fail the other.") + _table(
+        patterns[patterns["pass_rate"] < PASS_LEVEL].sort_values("share_of_draws_holding"),
+        "Patterns below the pass level: pooled pass rate, the best draw's, the share of draws holding it and the "
+        "pass rate in the draw that holds the most patterns.")
+
+
 NUMBERS = {"run": _numbers_run, "compare": _numbers_compare, "batch": _numbers_batch,
-           "validate": _numbers_validate, "calibrate": _numbers_calibrate, "coverage": _numbers_coverage}
+           "validate": _numbers_validate, "calibrate": _numbers_calibrate, "coverage": _numbers_coverage,
+           "tensions": _numbers_tensions}
 
 
 # ------------------------------------------------------------------ validation status
