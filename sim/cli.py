@@ -4,6 +4,7 @@ dispositions, forecast, dose-response, headline, report and app."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from collections.abc import Callable
@@ -239,20 +240,31 @@ def command_tensions(args: argparse.Namespace) -> int:
     from sim.inference.validation import SEED, load_inputs
 
     patterns_file = args.patterns or PATTERNS_FILE
+    draws, runs_per_draw = args.draws or DRAWS, args.runs_per_draw or RUNS_PER_DRAW
+    if draws * runs_per_draw > MAX_REPLICATES:
+        raise InputError(f"--draws, --runs-per-draw: {draws} x {runs_per_draw} runs; allowed: at most "
+                         f"{MAX_REPLICATES:,} runs in all")
     inputs = load_inputs(args.scenario, 1, patterns_file, counterfactual=False, parameters=args.parameters)
     if inputs.source.kind != "posterior":
-        raise InputError(f"--parameters: got {args.parameters!r}, a single parameter set; allowed: posterior or the "
-                         "path of a posterior CSV (tensions compare the draws of a posterior)")
+        what = ("no posterior is shipped (sim/data/posterior.csv)" if args.parameters is None
+                else f"got {args.parameters!r}, a single parameter set")
+        raise InputError(f"--parameters: {what}; allowed: posterior or the path of a posterior CSV (tensions "
+                         "compare the draws of a posterior)")
     with output_folder(*_output(args, RESULTS / "tensions"), kind="tensions") as out:
         started = time.perf_counter()
-        report = tensions(inputs.patterns, inputs.scenario, inputs.source, args.draws or DRAWS,
-                          args.runs_per_draw or RUNS_PER_DRAW, SEED if args.seed is None else args.seed)
+        report = tensions(inputs.patterns, inputs.scenario, inputs.source, draws, runs_per_draw,
+                          SEED if args.seed is None else args.seed)
+        figure = plot_tensions(report.rates, report.patterns, report.summary, out / "figures" / "tensions.png")
         written = [write_csv(report.rates.reset_index(), out / "by_draw.csv"),
                    write_csv(report.patterns, out / "patterns.csv"), write_csv(report.pairs, out / "tensions.csv"),
-                   plot_tensions(report.rates, report.patterns, report.summary, out / "figures" / "tensions.png")]
+                   figure, figure.with_suffix(".svg")]
         write_json(manifest(kind="tensions", status="complete", scenario=inputs.scenario.name,
-                            scenario_sha256=inputs.scenario.digest(), parameters=inputs.source.record(),
-                            **report.summary, wall_time_s=round(time.perf_counter() - started, 3),
+                            scenario_sha256=inputs.scenario.digest(),
+                            scenario_assumptions=inputs.scenario.assumption_lines(),
+                            patterns_file=Path(patterns_file).name,
+                            patterns_sha256=hashlib.sha256(Path(patterns_file).read_bytes()).hexdigest(),
+                            parameters=inputs.source.record(), **report.summary,
+                            wall_time_s=round(time.perf_counter() - started, 3),
                             outputs=[p.relative_to(out).as_posix() for p in written]), out / "manifest.json")
     summary = report.summary
     print(report.pairs.to_string(index=False, float_format=lambda v: f"{v:.2f}", max_rows=40))
@@ -260,7 +272,8 @@ def command_tensions(args: argparse.Namespace) -> int:
           f"{summary['held_by_the_best_draw']} of {summary['patterns']} patterns, the median draw "
           f"{summary['held_by_the_median_draw']:g}, the whole posterior {summary['held_pooled']}; "
           f"{len(report.pairs)} pairs of failing patterns in tension")
-    print(f"casim: wrote {out}/ (by_draw.csv, patterns.csv, tensions.csv, figures/tensions.png, manifest.json)")
+    print(f"casim: wrote {out}/ (by_draw.csv, patterns.csv, tensions.csv, figures/tensions.png and .svg, "
+          "manifest.json)")
     return 0
 
 

@@ -72,3 +72,21 @@ def test_casim_tensions_needs_a_posterior(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--parameters" in err and "posterior" in err
     assert not out.exists()
+
+
+def test_casim_tensions_refuses_more_runs_than_a_batch_allows(tmp_path, capsys):
+    out = tmp_path / "tensions"
+    assert main(["tensions", "--draws", "10000", "--runs-per-draw", "1000", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--draws" in err and "--runs-per-draw" in err and "at most" in err
+    assert not out.exists()
+
+
+def test_a_posterior_with_a_repeated_draw_id_is_refused_in_one_line(tmp_path, capsys):
+    path = tmp_path / "posterior.csv"
+    pd.DataFrame({"draw": [5, 5], "weight": [0.5, 0.5], "trust_initial": [0.2, 0.4]}).to_csv(path, index=False)
+    out = tmp_path / "tensions"
+    assert main(["tensions", "--parameters", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(path) in err and "draw" in err and "unique" in err
+    assert not out.exists()

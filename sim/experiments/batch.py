@@ -38,7 +38,7 @@ from sim.experiments.experiment import (
 )
 from sim.experiments.factors import apply_factors
 from sim.inference.patterns import PatternSet, load_patterns, margins, statistics
-from sim.inputs.posterior import ParameterSource, Posterior, parameter_source
+from sim.inputs.posterior import ParameterSource, parameter_source
 from sim.inputs.posterior import plan as posterior_plan
 from sim.inputs.randomness import replicate_seeds
 from sim.inputs.scenario import Scenario, scenario_record
@@ -70,10 +70,10 @@ class Chunk:
     outcomes: dict[str, Summary]
     series: tuple[str, ...] = ()
     patterns: PatternSet | None = None
-    # Posterior parameters are looked up by draw when the chunk runs (``run_parameters``), so
-    # a batch of a million runs does not hold every run's values at once.
-    drawn_from: Posterior | None = None
-    drawn_names: tuple[str, ...] = ()
+    # Posterior parameters: the values of the chunk's own draws (one row per distinct draw),
+    # looked up by draw when the chunk runs (``run_parameters``), so that a batch of a
+    # million runs does not hold every run's values at once.
+    drawn_values: pd.DataFrame | None = None
 
     @property
     def runs(self) -> int:
@@ -81,10 +81,10 @@ class Chunk:
 
     def run_parameters(self) -> dict[str, np.ndarray]:
         """Every parameter of the chunk's runs: the drawn ones, then the design's and held ones."""
-        if self.drawn_from is None:
+        if self.drawn_values is None:
             return self.parameters
-        drawn = self.drawn_from.values(self.draws)
-        return {**{name: drawn[name] for name in self.drawn_names}, **self.parameters}
+        rows = self.drawn_values.loc[self.draws]
+        return {**{name: rows[name].to_numpy() for name in self.drawn_values.columns}, **self.parameters}
 
     @property
     def name(self) -> str:
@@ -144,10 +144,16 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
                     outcomes=dict(experiment.outcomes),
                     series=tuple(experiment.series),
                     patterns=patterns,
-                    drawn_from=source.posterior if lazy else None,
-                    drawn_names=tuple(name for name in drawn_names if name not in variant.assumed_parameters),
+                    drawn_values=_drawn_values(source, runs.draws[replicate], drawn_names, variant) if lazy else None,
                 ))
     return chunks
+
+
+def _drawn_values(source: ParameterSource, draws: np.ndarray, names: list[str],
+                  scenario: Scenario) -> pd.DataFrame | None:
+    """The posterior values a chunk's runs draw (its distinct draws only), or None if none."""
+    names = [name for name in names if name not in scenario.assumed_parameters]
+    return source.posterior.draws.loc[np.unique(draws), names] if names else None
 
 
 def run_chunk(chunk: Chunk) -> ChunkResult:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.inference.patterns import PatternSet, check_all
+from sim.inference.validation import PASS_LEVEL, SEED
 from sim.inputs.posterior import ParameterSource, Plan
 from sim.inputs.randomness import replicate_seeds
 from sim.inputs.scenario import Scenario
@@ -34,14 +35,14 @@ from sim.model.engine import simulate_plan
 
 DRAWS, RUNS_PER_DRAW = 150, 20
 TENSION = -0.4  # a pair of failing patterns is in tension below this correlation across draws
-PASS_LEVEL = 0.8
 
 
 def draw_plan(source: ParameterSource, draws: int, runs_per_draw: int, seed: int) -> Plan:
     """``draws`` posterior draws (by weight, from ``seed``), each run ``runs_per_draw`` times.
 
     Unlike :func:`sim.inputs.posterior.plan`, every run has its own disposition key (its own
-    seed), so a draw's pass rate is over the dispositions and chance.
+    seed), so a draw's pass rate is over the dispositions and chance; the plan's
+    ``seeds_per_draw`` is 1 in that sense (one seed per disposition key).
     """
     chosen = np.repeat(source.posterior.sample(draws, seed), runs_per_draw)
     seeds = replicate_seeds(seed, draws * runs_per_draw)
@@ -97,7 +98,7 @@ class TensionReport:
 
 
 def tensions(patterns: PatternSet, scenario: Scenario, source: ParameterSource, draws: int = DRAWS,
-             runs_per_draw: int = RUNS_PER_DRAW, seed: int = 20240611) -> TensionReport:
+             runs_per_draw: int = RUNS_PER_DRAW, seed: int = SEED) -> TensionReport:
     """Run ``draws`` x ``runs_per_draw`` posterior runs of ``scenario`` and find the tensions."""
     runs = draw_plan(source, draws, runs_per_draw, seed)
     rates = pass_rates_by_draw(patterns, scenario, runs, runs_per_draw)

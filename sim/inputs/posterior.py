@@ -118,6 +118,10 @@ def read_posterior(path: str | Path) -> Posterior:
     except ValueError:
         raise PosteriorError(f"{path}: every cell must be a number") from None
     table["draw"] = table["draw"].astype("int64")
+    repeated = table["draw"][table["draw"].duplicated()].unique()
+    if len(repeated):
+        raise PosteriorError(f"{path}: draw: each draw id must be unique; repeated: "
+                             f"{', '.join(str(d) for d in repeated[:5])}")
     specs = parameter_specs()
     names = [c for c in table.columns if c not in ("draw", "weight", "distance")]
     unknown = [name for name in names if name not in specs]
@@ -269,6 +273,11 @@ def plan(seed: int, replicates: int, seeds_per_draw: int = 1, source: ParameterS
     ``k // seeds_per_draw``, whose draw and disposition key (the seed of its first
     replicate) all its replicates share. Two scenarios run with the same seed, replicates and
     source share every draw, key and seed.
+
+    With ``with_values=False`` and a posterior source, ``parameters`` is left empty: the
+    caller looks each run's values up by its draw when it runs (a batch does, chunk by chunk,
+    :meth:`sim.experiments.batch.Chunk.run_parameters`); such a plan must not be simulated as
+    it is. Other sources ignore the flag.
     """
     source = source or parameter_source()
     slots = -(-replicates // seeds_per_draw)

@@ -77,10 +77,10 @@ def _finished(folder: Path) -> bool:
     for candidate in (folder / "manifest.json", folder.parent / "manifest.json"):
         if candidate.is_file():
             try:
-                status = json.loads(candidate.read_text(encoding="utf-8")).get("status", "complete")
+                record = json.loads(candidate.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError):
                 return False
-            return status == "complete"
+            return isinstance(record, dict) and record.get("status", "complete") == "complete"
     return True
 
 

@@ -256,6 +256,9 @@ def _facts_coverage(record: dict) -> list[tuple[str, str]]:
 
 def _facts_tensions(record: dict) -> list[tuple[str, str]]:
     return [("Scenario", f"<b>{esc(record['scenario'])}</b>, sha256 <code>{esc(record['scenario_sha256'])}</code>"),
+            ("Parameters", _parameters_used(record.get("parameters", {}))),
+            ("Patterns", (f"<code>{esc(record.get('patterns_file', ''))}</code>, sha256 "
+                         f"<code>{esc(record.get('patterns_sha256', ''))}</code>")),
             ("Runs", esc(f"{record['draws']} posterior draws x {record['runs_per_draw']} runs each "
                          f"({record['runs']:,}), every run its own dispositions and seed; seed {record['seed']}"))]
 
@@ -546,7 +549,7 @@ def _numbers_tensions(folder: Path, record: dict, analysis: Path | None) -> str:
     return summary + _table(pairs, f"Pairs of patterns below the pass level whose pass rates correlate below "
                                    f"{record['tension_threshold']} across draws (Spearman): the draws that hold one "
                                    "fail the other.") + _table(
-        patterns[patterns["pass_rate"] < PASS_LEVEL].sort_values("share_of_draws_holding"),
+        patterns[patterns["pass_rate"] < record.get("pass_level", PASS_LEVEL)].sort_values("share_of_draws_holding"),
         "Patterns below the pass level: pooled pass rate, the best draw's, the share of draws holding it and the "
         "pass rate in the draw that holds the most patterns.")
 
