@@ -386,3 +386,20 @@ def test_cli_batch_refuses_a_folder_of_another_experiment(tiny, tmp_path, capsys
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "different experiment" in err
     assert snapshot(out) == before
+
+
+def test_a_chunk_sent_to_a_worker_carries_only_its_own_draws(tiny):
+    """The batch shares one table of posterior values; a worker gets its chunk's rows only,
+    and the runs' parameters are the same either way."""
+    chunks = plan(tiny.experiment, tiny.scenarios, tiny.points)
+    assert chunks[0].drawn_values is not None  # the runs draw from the shipped posterior
+    assert all(c.drawn_values is chunks[0].drawn_values for c in chunks if c.drawn_values is not None)
+    for chunk in chunks:
+        sent = chunk.for_a_worker()
+        if chunk.drawn_values is None:
+            continue
+        assert set(sent.drawn_values.index) == set(chunk.draws)
+        mine, theirs = chunk.run_parameters(), sent.run_parameters()
+        assert list(mine) == list(theirs)
+        for name in mine:
+            np.testing.assert_array_equal(mine[name], theirs[name])

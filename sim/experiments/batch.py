@@ -16,9 +16,9 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -70,9 +70,10 @@ class Chunk:
     outcomes: dict[str, Summary]
     series: tuple[str, ...] = ()
     patterns: PatternSet | None = None
-    # Posterior parameters: the values of the chunk's own draws (one row per distinct draw),
-    # looked up by draw when the chunk runs (``run_parameters``), so that a batch of a
-    # million runs does not hold every run's values at once.
+    # Posterior parameters: a table of values by draw (shared by the chunks of a batch; cut to
+    # the chunk's own draws when it is sent to a worker, ``for_a_worker``), looked up by draw
+    # when the chunk runs (``run_parameters``), so that a batch of a million runs never holds
+    # every run's values at once.
     drawn_values: pd.DataFrame | None = None
 
     @property
@@ -85,6 +86,12 @@ class Chunk:
             return self.parameters
         rows = self.drawn_values.loc[self.draws]
         return {**{name: rows[name].to_numpy() for name in self.drawn_values.columns}, **self.parameters}
+
+    def for_a_worker(self) -> Chunk:
+        """The chunk with only its own draws' values, to send to a worker process."""
+        if self.drawn_values is None:
+            return self
+        return replace(self, drawn_values=self.drawn_values.loc[np.unique(self.draws)])
 
     @property
     def name(self) -> str:
@@ -117,6 +124,15 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
     parameter_names = [name for name in points.columns if name not in experiment.factors]
     drawn = {name: values for name, values in runs.parameters.items() if name not in parameter_names}
     drawn_names = [name for name in source.posterior.names if name not in parameter_names] if lazy else []
+    tables: dict[tuple[str, ...], pd.DataFrame | None] = {}
+
+    def drawn_table(variant: Scenario) -> pd.DataFrame | None:
+        """The posterior's values of the parameters a variant draws, one table per set of names."""
+        names = tuple(name for name in drawn_names if name not in variant.assumed_parameters)
+        if names not in tables:
+            tables[names] = source.posterior.draws.loc[:, list(names)] if names else None
+        return tables[names]
+
     per_point = experiment.replicates
     chunks = []
     for scenario in scenarios:
@@ -144,16 +160,9 @@ def plan(experiment: Experiment, scenarios: list[Scenario], points: pd.DataFrame
                     outcomes=dict(experiment.outcomes),
                     series=tuple(experiment.series),
                     patterns=patterns,
-                    drawn_values=_drawn_values(source, runs.draws[replicate], drawn_names, variant) if lazy else None,
+                    drawn_values=drawn_table(variant) if lazy else None,
                 ))
     return chunks
-
-
-def _drawn_values(source: ParameterSource, draws: np.ndarray, names: list[str],
-                  scenario: Scenario) -> pd.DataFrame | None:
-    """The posterior values a chunk's runs draw (its distinct draws only), or None if none."""
-    names = [name for name in names if name not in scenario.assumed_parameters]
-    return source.posterior.draws.loc[np.unique(draws), names] if names else None
 
 
 def run_chunk(chunk: Chunk) -> ChunkResult:
@@ -204,7 +213,7 @@ def _run_in_process(chunks: list[Chunk]) -> Iterator[tuple[Chunk, ChunkResult]]:
         yield chunk, run_chunk(chunk)
 
 
-def _run_local(chunks: list[Chunk], workers: int) -> Iterator[tuple[Chunk, ChunkResult]]:
+def _run_local(chunks: Iterable[Chunk], workers: int) -> Iterator[tuple[Chunk, ChunkResult]]:
     # forkserver: workers fork from a clean server that has imported casim once, which is
     # fast and safe with the threads pyarrow starts in this process.
     context = multiprocessing.get_context("forkserver")
@@ -222,7 +231,7 @@ def _run_local(chunks: list[Chunk], workers: int) -> Iterator[tuple[Chunk, Chunk
                 yield pending.pop(future), future.result()
 
 
-def _run_dask(chunks: list[Chunk], workers: int, scheduler: str, tag: str) -> Iterator[tuple[Chunk, ChunkResult]]:
+def _run_dask(chunks: Iterable[Chunk], workers: int, scheduler: str, tag: str) -> Iterator[tuple[Chunk, ChunkResult]]:
     # Dask reruns the tasks of a worker that dies (up to distributed.scheduler.allowed-failures).
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -407,9 +416,10 @@ def run_batch(
     done_runs = total_runs - sum(chunk.runs for chunk in todo)
     record("incomplete", done_runs)
     if scheduler is not None:
-        results = _run_dask(todo, workers, scheduler, identity["experiment_sha256"][:8])
+        results = _run_dask((chunk.for_a_worker() for chunk in todo), workers, scheduler,
+                            identity["experiment_sha256"][:8])
     elif workers > 1 and len(todo) > 1:
-        results = _run_local(todo, min(workers, len(todo)))
+        results = _run_local((chunk.for_a_worker() for chunk in todo), min(workers, len(todo)))
     else:
         results = _run_in_process(todo)
     with tqdm(total=total_runs, initial=done_runs, unit="run", desc=experiment.name, disable=not progress,
