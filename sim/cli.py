@@ -459,6 +459,14 @@ def _parameters_choice(text: str) -> str:
     return text
 
 
+def _pattern_check_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that check the narrative's patterns (validate, tensions)."""
+    parser.add_argument("--scenario", default="baseline", help="scenario to check (default: baseline)")
+    parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
+    parser.add_argument("--patterns", type=_path, metavar="FILE",
+                        help="patterns file (default: experiments/patterns.toml)")
+
+
 def _posterior_options(parser: argparse.ArgumentParser, per_draw: int) -> None:
     """The options that say which parameters and dispositions the runs draw."""
     parser.add_argument("--parameters", type=_parameters_choice, metavar="posterior|point|FILE",
@@ -501,24 +509,18 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_parser.add_argument("--out", type=_path, metavar="DIR",
                                 help="where to write the analysis (default: DIR/analysis/)")
     validate_parser = commands.add_parser("validate", help="how many of the narrative's patterns the model reproduces")
-    validate_parser.add_argument("--scenario", default="baseline", help="scenario to validate (default: baseline)")
+    _pattern_check_options(validate_parser)
     validate_parser.add_argument("--replicates", type=_replicates, metavar="N",
                                  help="runs of each scenario (default: 1000)")
-    validate_parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
-    validate_parser.add_argument("--patterns", type=_path, metavar="FILE",
-                                 help="patterns file (default: experiments/patterns.toml)")
     _posterior_options(validate_parser, 1)
     validate_parser.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/validation/)")
     tensions_parser = commands.add_parser(
         "tensions", help="which patterns one posterior draw holds together, and which pull against each other")
-    tensions_parser.add_argument("--scenario", default="baseline", help="scenario to check (default: baseline)")
+    _pattern_check_options(tensions_parser)
     tensions_parser.add_argument("--draws", type=_whole_number(2, 10_000), metavar="D",
                                  help="posterior draws (default: 150)")
     tensions_parser.add_argument("--runs-per-draw", type=_whole_number(2, 1_000), metavar="R",
                                  help="runs of each draw, each with its own dispositions and seed (default: 20)")
-    tensions_parser.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: 20240611)")
-    tensions_parser.add_argument("--patterns", type=_path, metavar="FILE",
-                                 help="patterns file (default: experiments/patterns.toml)")
     tensions_parser.add_argument("--parameters", type=_parameters_choice, metavar="posterior|FILE",
                                  help="the posterior (default: the shipped one) or a posterior CSV")
     tensions_parser.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: results/tensions/)")

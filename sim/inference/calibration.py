@@ -95,6 +95,14 @@ class Coverage(Strict):
     smc: SMC = Field(default_factory=lambda: SMC(population=500, prior_draws=5000, block=4000, max_generations=10))
 
 
+def _behavioural_spec(name: str):
+    """The documented spec of a behavioural (not index) parameter; a ValueError for any other name."""
+    spec = parameter_specs().get(name)
+    if spec is None or spec.factor == INDEX_FACTOR:
+        raise ValueError(f"unknown behavioural parameter {name!r}; see sim/data/parameters.csv")
+    return spec
+
+
 class Calibration(Strict):
     """A validated calibration file."""
 
@@ -114,11 +122,8 @@ class Calibration(Strict):
     @field_validator("priors")
     @classmethod
     def _narrower_priors(cls, priors: dict[str, Prior]) -> dict[str, Prior]:
-        specs = parameter_specs()
         for name, prior in priors.items():
-            if name not in specs or specs[name].factor == INDEX_FACTOR:
-                raise ValueError(f"unknown behavioural parameter {name!r}; see sim/data/parameters.csv")
-            spec = specs[name]
+            spec = _behavioural_spec(name)
             if prior.low < spec.min:
                 raise ValueError(f"{name}.low = {prior.low}; allowed: at least the documented minimum {spec.min}")
             if prior.high > spec.max:
@@ -130,10 +135,8 @@ class Calibration(Strict):
     @field_validator("fixed")
     @classmethod
     def _known_fixed(cls, fixed: dict[str, str]) -> dict[str, str]:
-        specs = parameter_specs()
         for name, reason in fixed.items():
-            if name not in specs or specs[name].factor == INDEX_FACTOR:
-                raise ValueError(f"unknown behavioural parameter {name!r}; see sim/data/parameters.csv")
+            _behavioural_spec(name)
             if not reason.strip():
                 raise ValueError(f"{name}: an empty reason; allowed: why it is fixed (e.g. the Morris screening "
                                  "that found it inert)")

@@ -154,8 +154,13 @@ def patterns_block(headline: Path) -> str:
     return _markdown(table)
 
 
+def _comparison_row(rows: pd.DataFrame, decade: str, b: str, variable: str = "region.integration_index") -> pd.Series:
+    """One decade of one comparison (A against ``b``) in a ``comparison.csv`` table."""
+    return rows[(rows["decade"] == decade) & (rows["b"] == b) & (rows["variable"] == variable)].iloc[0]
+
+
 def _answer(rows: pd.DataFrame, decade: str, b: str, variable: str = "region.integration_index") -> dict:
-    row = rows[(rows["decade"] == decade) & (rows["b"] == b) & (rows["variable"] == variable)].iloc[0]
+    row = _comparison_row(rows, decade, b, variable)
     return {"A": row["a"], "B": row["b"], "variable": variable.removeprefix("region."), "decade": decade,
             "mean A": round(row["mean_a"], 3), "mean B": round(row["mean_b"], 3),
             "B - A (5-95%)": f"{row['mean_difference']:+.3f} ({row['p05_difference']:+.3f} to "
@@ -182,8 +187,7 @@ def answers_block(headline: Path) -> str:
 
 
 def _lower_share(table: pd.DataFrame, decade: str, b: str) -> tuple[float, float, int]:
-    row = table[(table["decade"] == decade) & (table["b"] == b)
-                & (table["variable"] == "region.integration_index")].iloc[0]
+    row = _comparison_row(table, decade, b)
     lower = 1.0 - row["probability_b_higher"] - row["probability_no_difference"]
     return lower, row["mean_difference"], int(row["n_pairs"])
 
