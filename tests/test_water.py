@@ -169,6 +169,31 @@ def test_an_upstream_state_in_a_severe_winter_outlook_keeps_the_owed_water(geo, 
     assert np.all(tolerant.deal_release_km3 >= cautious.deal_release_km3 - TOL)
 
 
+@settings(max_examples=50, deadline=None)
+@given(imports=st.tuples(unit, unit), inflow=st.tuples(unit, unit), threshold=st.floats(0.0, 0.9))
+def test_the_reserve_counts_on_the_deals_fuel(geo, imports, inflow, threshold):
+    """Without fuel the upstream state keeps what its full winter need requires; each km3 of
+    fuel it counts on lowers the reserve, never below dead storage."""
+    need = np.array([[6.0, 4.0]])
+    imported = need * np.array(imports)
+    inflow_km3 = 3.0 * np.array(inflow)[None]
+    dead, capacity = geo.dead_storage_km3, geo.reservoir_capacity_km3
+    alone = water.winter_reserve(need, np.zeros_like(need), inflow_km3, dead, capacity, threshold)
+    fuelled = water.winter_reserve(need, imported, inflow_km3, dead, capacity, threshold)
+    np.testing.assert_allclose(alone, np.minimum(capacity, dead + np.maximum((1 - threshold) * need - inflow_km3, 0)))
+    assert np.all(fuelled <= alone + TOL)
+    assert np.all(fuelled >= np.minimum(dead, capacity) - TOL)
+
+
+def test_a_deal_with_fuel_keeps_more_of_its_summer_water_promise(geo, params):
+    """From a half-empty reservoir in a dry year, the fuel a deal brings frees the owed water."""
+    strained = {"storage_share": (0.3, 0.3), "flow": (0.8, 0.8)}
+    some = _balance(geo, params, cover=(0.2, 0.2), **strained)
+    more = _balance(geo, params, cover=(0.6, 0.6), **strained)
+    assert np.all(more.deal_release_km3 >= some.deal_release_km3 - TOL)
+    assert more.deal_release_km3[0].sum() > some.deal_release_km3[0].sum()
+
+
 def test_fuel_cover_grows_with_delivered_fuel_and_needs_power_lines(geo, params):
     partners = geo.deal_partners.astype(float)[None]
     link = np.ones(N)

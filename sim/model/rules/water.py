@@ -245,6 +245,20 @@ def withdrawal_claims(water_shortfall: np.ndarray, params: Parameters) -> np.nda
     return 1.0 + per_state(params.quota_overdraw) * severity
 
 
+def winter_reserve(winter_need: np.ndarray, imports: np.ndarray, winter_inflow: np.ndarray, dead: np.ndarray,
+                   capacity: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Storage each upstream state keeps through the summer for next winter, km3 (R, 2).
+
+    Enough, with next winter's inflow (this year's as the forecast), to keep its own
+    winter release within the severe threshold of its need, net of the fuel a deal
+    brings: the fuel delivered this winter is what it counts on for the next one, since
+    winter fuel is what the 1998 Syr Darya agreement gave in exchange for summer water
+    (IEA treaty database, text 4763). Without a deal it keeps what its full need requires.
+    """
+    expected_own_release = winter_need - imports
+    return np.minimum(capacity, dead + np.maximum((1.0 - threshold) * expected_own_release - winter_inflow, 0.0))
+
+
 def seasonal_balance(
     storage_km3: np.ndarray,
     flow_multiplier: np.ndarray,
@@ -274,8 +288,8 @@ def seasonal_balance(
     its energy deficit. Summer: it releases its own summer power need, plus the water
     equivalent of the delivered energy, which it owes under the deals ("equivalent energy"
     for summer releases, 1998 Syr Darya agreement), unless releasing it would leave less
-    than it needs to keep next winter's deficit within the severe threshold: then it keeps
-    the rest for its own power. It stores what is left up to capacity. Water balance:
+    than it needs to keep next winter's deficit within the severe threshold, counting on the
+    deal's fuel (:func:`winter_reserve`): then it keeps the rest for its own power. It stores what is left up to capacity. Water balance:
     inflow = change in storage + withdrawals + outflow.
     """
     replicates = storage_km3.shape[0]
@@ -303,8 +317,7 @@ def seasonal_balance(
     # Summer (April-September).
     storage = storage + regulated * summer_share
     threshold = per_state(params.severe_scarcity_threshold)
-    next_winter_inflow = regulated * (1.0 - summer_share)
-    reserve = np.minimum(capacity, dead + np.maximum((1.0 - threshold) * winter_need - next_winter_inflow, 0.0))
+    reserve = winter_reserve(winter_need, imports, regulated * (1.0 - summer_share), dead, capacity, threshold)
     own = np.minimum(summer_need, np.maximum(storage - dead, 0.0))
     deal_release = np.minimum(imports, np.maximum(storage - own - reserve, 0.0))
     summer_release = np.maximum(storage - capacity, own + deal_release)
