@@ -20,6 +20,7 @@ UNIT_INTERVAL = (
 REGION_REQUIRED = (
     "integration_index", "institutional", "trade_share", "border_openness", "water_energy_coop", "trust",
     "conflict_incidents", "clashes", "water_shortfall", "energy_deficit", "delimited_share", "summit",
+    "deal_water_km3", "deal_energy_gwh",
 )
 DYAD_REQUIRED = ("trade_flow", "border_openness", "trust", "water_energy_coop", "delimited_share",
                  "conflict_incidents", "clashes")
@@ -81,6 +82,17 @@ def test_summit_is_zero_or_one(shipped_run):
     summit = _values(shipped_run, scope="region", variable="summit")
     assert summit.size > 0
     assert set(np.unique(summit)) <= {0.0, 1.0}
+
+
+def test_deal_water_flows_only_where_a_deal_was_kept(shipped_run):
+    """The summer water released under deals is non-negative and comes only with a deal both
+    sides kept; the energy delivered is non-negative."""
+    water = _values(shipped_run, scope="region", variable="deal_water_km3")
+    energy = _values(shipped_run, scope="region", variable="deal_energy_gwh")
+    kept = _values(shipped_run, scope="region", variable="water_energy_coop")
+    assert water.size == energy.size == kept.size > 0
+    assert np.all(water >= 0.0) and np.all(energy >= 0.0)
+    assert np.all(water[kept == 0.0] == 0.0)
 
 
 def test_some_summits_and_incidents_happen(baseline):

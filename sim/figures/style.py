@@ -47,6 +47,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "border_queues": ("Trade lost to border queues", "share of trade, 0-1"),
     "border_side_difference": ("First state's side less the second's", "openness, -1 to 1"),
     "summit": ("Heads-of-state summit held", "share of replicates"),
+    "deal_water_km3": ("Summer water released under water-energy deals", "km3 per year"),
+    "deal_energy_gwh": ("Winter energy delivered under water-energy deals", "GWh per year"),
     "support": ("Support for a Central-Asia-only body", "0-1"),
     "trade_openness": ("Trade openness", "total trade as a share of GDP"),
     "trade_barrier": ("Trade regime barrier", "share of trade lost, 0-1"),

@@ -162,6 +162,8 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
         water_shortfall=water_year.shortfall,
         energy_deficit=water_year.energy_deficit,
         river_outflow_km3=water_year.outflow_km3,
+        deal_water_km3=water_year.deal_release_km3,
+        deal_energy_gwh=water_year.imported_gwh,
         water_energy_deal=deal,
         water_energy_kept=water.kept_deals(deal, decisions.fuel_delivery, water_year.honoured, geo),
         fuel_delivered=decisions.fuel_delivery,

@@ -24,7 +24,7 @@ _SHARED = ("institutional", "trade_share", "border_openness", "water_energy_coop
            "clashes", "water_shortfall", "energy_deficit", "delimited_share")
 # What :func:`measure` records, by scope (outcome names in experiment files refer to these).
 VARIABLES = {
-    "region": (*_SHARED, "summit", "political", "integration_index"),
+    "region": (*_SHARED, "summit", "deal_water_km3", "deal_energy_gwh", "political", "integration_index"),
     "country": (*_SHARED, "gdp", "support", "trade_openness", "trade_barrier", "political", "integration_index"),
     "dyad": ("trade_flow", "trust", "border_openness", "border_side_difference", "border_queues", "delimited_share",
              "conflict_incidents", "clashes", "water_energy_coop"),
@@ -108,6 +108,9 @@ def _region(world: World, geo: Geography, params: Parameters) -> dict[str, Calla
         "energy_deficit": lambda: world.energy_deficit.mean(axis=1),
         "delimited_share": lambda: _weighted_mean(world.delimited.reshape(r, -1), length, axis=1),
         "summit": lambda: world.summit,
+        # what the water-energy deals moved: summer water released and winter energy delivered
+        "deal_water_km3": lambda: world.deal_water_km3.sum(axis=1),
+        "deal_energy_gwh": lambda: world.deal_energy_gwh.sum(axis=1),
         "political": cache(lambda: _political(trust(), incidents(), params)),
     }
 

@@ -25,6 +25,8 @@ class World:
         water_shortfall: 1 - supplied / demand (R, 5).
         energy_deficit: share of winter electricity not supplied (R, 5).
         river_outflow_km3: water leaving the basins toward the Aral Sea (R, 2).
+        deal_water_km3: summer water each river's upstream state released under deals (R, 2).
+        deal_energy_gwh: winter energy delivered to each river's upstream state under deals (R, 2).
         water_energy_deal: strength of fuel-for-water deals, symmetric (R, 5, 5).
         water_energy_kept: the part of each deal both sides honoured this year, symmetric (R, 5, 5).
         fuel_delivered: 1 where i delivered the agreed fuel to j this year (R, 5, 5).
@@ -56,6 +58,8 @@ class World:
     water_shortfall: np.ndarray
     energy_deficit: np.ndarray
     river_outflow_km3: np.ndarray
+    deal_water_km3: np.ndarray
+    deal_energy_gwh: np.ndarray
     water_energy_deal: np.ndarray
     water_energy_kept: np.ndarray
     fuel_delivered: np.ndarray
@@ -117,6 +121,8 @@ def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991
         water_shortfall=np.zeros((r, n)),
         energy_deficit=np.zeros((r, n)),
         river_outflow_km3=np.zeros((r, len(geo.mean_flow_km3))),
+        deal_water_km3=np.zeros((r, len(geo.mean_flow_km3))),
+        deal_energy_gwh=np.zeros((r, len(geo.mean_flow_km3))),
         water_energy_deal=np.zeros((r, n, n)),
         water_energy_kept=np.zeros((r, n, n)),
         fuel_delivered=np.zeros((r, n, n)),
