@@ -134,7 +134,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
 
     # Institutions.
     taking_part = institutions.participation(decisions.support, params)
-    chance = institutions.summit_chance(decisions.willingness_to_meet, drivers.neutrality, params)
+    chance = institutions.summit_chance(decisions.support, params)
     summit = (streams.uniform(year, STREAM_SUMMIT, ()) < chance).astype(float)
     depth = institutions.update_depth(world.institution_depth, decisions.support, taking_part, summit, params)
 

@@ -32,32 +32,15 @@ def support(willingness: np.ndarray, outside_pull: np.ndarray, neutrality: np.nd
     return np.clip(willingness - outside_pull, 0.0, 1.0) * (1.0 - neutrality[None, :])
 
 
-def summit_chance(willingness: np.ndarray, neutrality: np.ndarray, params: Parameters) -> np.ndarray:
-    """Chance of a heads-of-state meeting of the five this year (R,).
+def summit_chance(state_support: np.ndarray, params: Parameters) -> np.ndarray:
+    """Chance of a heads-of-state meeting of the five this year, logistic in mean support (R,).
 
-    A consultative meeting of the heads of state needs each head to come: logistic in the
-    will of the states that take part in multilateral formats (a neutral state attends, if
-    at all, as a guest), which lies between their mean willingness to meet and the least
-    willing one's (``summit_veto_weight``: 0 the mean, 1 the minimum). Until 2017 "periodic
-    disputes between leaders" held relations back, and Tashkent closed its border with
-    Kyrgyzstan on its own initiative (Usenov 2024, l. 273-286): one reluctant leader can keep
-    the five from meeting, and the new Uzbek leader's course of "dialogue and rapprochement
-    with neighbours" brought the meetings back in 2018 (l. 291-297, 311-316).
-
-    Willingness, not support: outside blocs pull states away from a deep regional body that
-    would duplicate their functions (CACO merged into EurAsEC in 2005), not from meeting. The
-    meetings from 2018 are consultative, with members of the EAEU among them, a
-    "deinstitutionalised regionalism" (Usenov 2024, l. 329-340) that duplicates no bloc.
-
-    Args:
-        willingness: each leader's willingness to meet (R, 5), :func:`willingness_to_meet`.
-        neutrality: the neutrality driver (5,).
+    Support, not bare willingness to meet: while outside blocs duplicate the regional format
+    the leaders meet within those blocs instead ("from then on integration ran only within
+    the Eurasian space", Usenov 2024), and a neutral state stays away.
     """
-    members = neutrality < 0.5
-    will = willingness[:, members]
-    veto = params.summit_veto_weight
-    joint = (1.0 - veto) * will.mean(axis=1) + veto * will.min(axis=1)
-    return 1.0 / (1.0 + np.exp(-params.summit_steepness * (joint - params.summit_threshold)))
+    mean = state_support.mean(axis=1)
+    return 1.0 / (1.0 + np.exp(-params.summit_steepness * (mean - params.summit_threshold)))
 
 
 def participation(state_support: np.ndarray, params: Parameters) -> np.ndarray:
