@@ -22,7 +22,8 @@ demo: setup
 	$(BIN)/casim run scenarios/baseline.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/no_opening_2016.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml \
-		--variable integration_index --variable water_shortfall --variable energy_deficit
+		--variable integration_index --variable water_shortfall --variable energy_deficit \
+		--variable deal_water_km3 --variable deal_energy_gwh
 	$(BIN)/casim validate
 	$(BIN)/casim dispositions
 	$(BIN)/casim dose-response
@@ -52,7 +53,8 @@ headline: setup
 	$(BIN)/casim run scenarios/baseline.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/no_opening_2016.toml
 	$(BIN)/casim compare scenarios/baseline.toml scenarios/water_deficit_2050.toml scenarios/water_deficit_2050_with_barter.toml \
-		--variable integration_index --variable water_shortfall --variable energy_deficit
+		--variable integration_index --variable water_shortfall --variable energy_deficit \
+		--variable deal_water_km3 --variable deal_energy_gwh
 	$(BIN)/casim dispositions
 	$(BIN)/casim dose-response
 	$(BIN)/casim headline

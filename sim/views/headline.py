@@ -171,6 +171,10 @@ def _answer(rows: pd.DataFrame, decade: str, b: str, variable: str = "region.int
             "pairs": int(row["n_pairs"])}
 
 
+FRAMEWORK_VARIABLES = ("region.water_shortfall", "region.energy_deficit", "region.deal_water_km3",
+                       "region.deal_energy_gwh")
+
+
 def answers_block(headline: Path) -> str:
     rows = []
     opening, deficit = _read(headline, "comparison_opening.csv"), _read(headline, "comparison_deficit.csv")
@@ -181,6 +185,11 @@ def answers_block(headline: Path) -> str:
             for variable in ("region.integration_index", "region.water_shortfall"):
                 if variable in set(deficit["variable"]):
                     rows.append(_answer(deficit[deficit["a"] == "baseline"], "2041-2050", b, variable))
+        # what the framework itself changes, in water and energy, against the deficit without it
+        framework = deficit[deficit["a"] == "water_deficit_2050"]
+        for variable in FRAMEWORK_VARIABLES:
+            if variable in set(framework["variable"]):
+                rows.append(_answer(framework, "2041-2050", "water_deficit_2050_with_barter", variable))
     if not rows:
         return ""
     return "\n".join(_plain_answers(opening, deficit)) + "\n\n" + _markdown(pd.DataFrame(rows))
@@ -200,14 +209,30 @@ def _plain_answers(opening: pd.DataFrame | None, deficit: pd.DataFrame | None) -
         lines.append(f"- Without Uzbekistan's opening after 2016, the 2021-2030 integration index is lower in "
                      f"{round(lower * pairs)} of {pairs} paired runs (by {-change:.3f} on average).")
     if deficit is not None:
-        deficit = deficit[deficit["a"] == "baseline"]
+        deficit_all, deficit = deficit, deficit[deficit["a"] == "baseline"]
         for b, label in (("water_deficit_2050", "The 2050 water deficit"),
                          ("water_deficit_2050_with_barter", "The deficit with an outside water-energy framework")):
             if b in set(deficit["b"]):
                 lower, change, pairs = _lower_share(deficit, "2041-2050", b)
                 lines.append(f"- {label} leaves the 2041-2050 index lower than the baseline's in "
                              f"{round(lower * pairs)} of {pairs} paired runs ({change:+.3f} on average).")
+        lines += _framework_answer(deficit_all)
     return lines
+
+
+def _framework_answer(deficit: pd.DataFrame) -> list[str]:
+    """What the framework moves in the deficit's last decade: water and energy, and the shortfall."""
+    framework = deficit[deficit["a"] == "water_deficit_2050"]
+    if not set(FRAMEWORK_VARIABLES) <= set(framework["variable"]):
+        return []
+    row = {variable.removeprefix("region."): _comparison_row(framework, "2041-2050", "water_deficit_2050_with_barter",
+                                                              variable) for variable in FRAMEWORK_VARIABLES}
+    water, energy, shortfall = row["deal_water_km3"], row["deal_energy_gwh"], row["water_shortfall"]
+    return [(f"- Under the deficit, the framework's deals move {water['mean_difference']:+.2f} km3 of summer water "
+            f"and {energy['mean_difference']:+,.0f} GWh of winter energy a year in 2041-2050 ({water['mean_a']:.2f} "
+            f"km3 and {energy['mean_a']:,.0f} GWh without it, {int(water['n_pairs'])} pairs); the shortfall changes "
+            f"by {shortfall['mean_difference']:+.4f} and the winter energy deficit by "
+            f"{row['energy_deficit']['mean_difference']:+.4f}.")]
 
 
 def tensions_block(headline: Path) -> str:
