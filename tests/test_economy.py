@@ -83,31 +83,11 @@ def test_trade_grows_in_step_with_gdp(geo, params):
                                2.0 * economy.extra_regional_trade(gdp, barrier, params))
 
 
-def test_closed_borders_stop_trade_without_a_floor(geo):
-    params = Parameters({"closed_border_trade_share": 0.0})
+def test_closed_borders_stop_trade(geo, params):
     assert np.all(_flows(geo, params, openness=np.zeros((1, N, N))) == 0.0)
 
 
-@settings(max_examples=30, deadline=None)
-@given(floor=st.floats(0.01, 0.25))
-def test_closed_borders_still_carry_their_floor_share(geo, floor):
-    """A closed border passes ``closed_border_trade_share`` of what an open one would."""
-    params = Parameters({"closed_border_trade_share": floor})
-    closed = _flows(geo, params, openness=np.zeros((1, N, N)))
-    opened = _flows(geo, params, openness=geo.adjacent[None] * 1.0)
-    neighbours = geo.adjacent.astype(bool)
-    assert np.all(closed[0][neighbours] > 0.0)
-    np.testing.assert_allclose(closed[0][neighbours], floor * opened[0][neighbours], rtol=1e-9)
-
-
-def test_only_neighbours_have_a_border_to_pass(geo, params):
-    passable = economy.passable_for_trade(np.zeros((1, N, N)), geo.adjacent, params)
-    assert np.all(passable[0][~geo.adjacent.astype(bool)] == 0.0)
-    assert np.all(passable[0][geo.adjacent.astype(bool)] == params.closed_border_trade_share)
-
-
-def test_trade_goes_round_a_closed_border_through_a_neighbour(geo):
-    params = Parameters({"closed_border_trade_share": 0.0})
+def test_trade_goes_round_a_closed_border_through_a_neighbour(geo, params):
     partly_open = geo.adjacent[None] * 0.8
     openness = partly_open.copy()
     openness[0, KGZ, UZB] = openness[0, UZB, KGZ] = 0.0  # UZB closes its KGZ border (2010-2017)

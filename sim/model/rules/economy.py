@@ -60,22 +60,6 @@ def trade_policy(trade_barrier: np.ndarray, disposition: np.ndarray, params: Par
     return trade_barrier + per_state(params.trade_policy_rate) * (wanted - trade_barrier)
 
 
-def passable_for_trade(openness: np.ndarray, adjacent: np.ndarray, params: Parameters) -> np.ndarray:
-    """How far each border lets trade through (R, 5, 5): its openness, with a floor.
-
-    A closed border still carries part of the recorded trade an open one would: freight at
-    the crossings kept open, rail and fuel (``closed_border_trade_share``). Recorded
-    Kyrgyz-Uzbek trade was $169 million in 2016, with the border shut on Tashkent's
-    initiative, against $818 million in 2019 after the opening (24.kg, 2018-08-29 and
-    2020-09-05); Tajik-Uzbek trade was $13 million in 2014 against $606 million in 2021
-    (Trend 2017-06; Azernews 2024-06). Restrictions raise the cost of trade but do not
-    eliminate it (Kaminski & Mitra 2012, Borderless Bazaars and Regional Integration in
-    Central Asia, World Bank). States without a common border have nothing to pass.
-    """
-    floor = per_dyad(params.closed_border_trade_share)
-    return (floor + (1.0 - floor) * openness) * adjacent
-
-
 def regime_friction(trade_barrier: np.ndarray) -> np.ndarray:
     """Share of the trade between two states lost to their two regimes (R, 5, 5), symmetric.
 
@@ -116,9 +100,7 @@ def trade_flows(
     where world GDP is the divisor; the region's own GDP stands in for it here, assumed),
     so trade within the region grows in step with GDP, as trade with the rest of the world
     does, and its share moves with the frictions, not with the size of the economies.
-    Goods travel directly or through one neighbour, along the route whose borders let the
-    most through (:func:`route_access` of :func:`passable_for_trade`). The customs border
-    between two separate customs territories falls inside a common
+    The customs border between two separate customs territories falls inside a common
     customs union or a deep Central-Asian body; each state's own regime (``trade_barrier``,
     :func:`regime_friction`) and the queues at the border, which depend on securitisation
     and trust, persist inside a customs union.
@@ -131,7 +113,7 @@ def trade_flows(
     regional_market = institution_depth[:, None, None] * participation[:, :, None] * participation[:, None, :]
     customs_border = per_dyad(params.tariff_equivalent) * (1.0 - np.maximum(customs_union, regional_market))
     queues = border_queues(securitisation, trust, params)
-    flows = potential * route_access(passable_for_trade(openness, geo.adjacent, params)) * (1.0 - customs_border) * (1.0 - regime_friction(trade_barrier)) \
+    flows = potential * route_access(openness) * (1.0 - customs_border) * (1.0 - regime_friction(trade_barrier)) \
         * (1.0 - queues)
     n = gdp_busd.shape[1]
     flows[:, np.arange(n), np.arange(n)] = 0.0
