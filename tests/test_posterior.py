@@ -117,3 +117,23 @@ def test_the_highest_density_draw_lies_in_the_dense_cluster():
     posterior = pd.DataFrame(np.vstack([spread, cluster]), columns=["x", "y"]).assign(weight=1.0)
     posterior.insert(0, "draw", np.arange(100))
     assert highest_density_draw(posterior, {"x": (0.0, 1.0), "y": (0.0, 1.0)}) >= 50
+
+
+def test_a_shipped_posterior_with_a_removed_parameter_is_one_clear_error(monkeypatch):
+    """A posterior shipped before a parameter left parameters.csv names the file and the column."""
+    from sim.inputs import parameters
+    from sim.io.input_files import InputError
+
+    shipped = parameters.read_table(parameters.POSTERIOR)
+    stale = shipped.assign(retired_parameter=0.1)
+    real_read = parameters.read_table
+    monkeypatch.setattr(parameters, "read_table",
+                        lambda name: stale if name == parameters.POSTERIOR else real_read(name))
+    parameters.parameter_specs.cache_clear()
+    try:
+        with pytest.raises(InputError, match=r"sim/data/posterior.csv: columns retired_parameter: not parameters"):
+            parameters.parameter_specs()
+    finally:
+        monkeypatch.undo()
+        parameters.parameter_specs.cache_clear()
+    assert "trust_initial" in parameters.parameter_specs()

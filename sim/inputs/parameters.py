@@ -21,6 +21,7 @@ from importlib import resources
 import numpy as np
 
 from sim.inputs.geography import read_table
+from sim.io.input_files import InputError
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,12 @@ def parameter_specs() -> dict[str, ParameterSpec]:
     if record["calibrated"]:
         draws = read_table(POSTERIOR).set_index("draw")
         point = draws.loc[record["point_draw"]]
-        for name in draws.columns.drop(["weight", "distance"], errors="ignore"):
+        names = draws.columns.drop(["weight", "distance"], errors="ignore")
+        unknown = [name for name in names if name not in specs]
+        if unknown:  # e.g. a posterior shipped before a parameter was removed: recalibrate
+            raise InputError(f"sim/data/{POSTERIOR}.csv: columns {', '.join(unknown)}: not parameters of "
+                             "sim/data/parameters.csv; allowed: its parameter names (rerun casim calibrate)")
+        for name in names:
             specs[name] = replace(specs[name], default=float(point[name]),
                                   source=f"posterior point: draw {record['point_draw']} of sim/data/{POSTERIOR}.csv "
                                          f"(ABC-SMC); before: {specs[name].default} ({specs[name].source})")
