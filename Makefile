@@ -46,6 +46,8 @@ bench: setup
 headline: setup
 	$(BIN)/casim calibrate experiments/calibration_to_2016.toml
 	$(BIN)/casim validate --parameters results/calibration_to_2016/posterior.csv --out results/validation_to_2016
+	$(BIN)/casim calibrate experiments/calibration_to_2016_seed7.toml
+	$(BIN)/casim validate --parameters results/calibration_to_2016_seed7/posterior.csv --out results/validation_to_2016_seed7
 	$(BIN)/casim calibrate experiments/calibration.toml
 	$(BIN)/casim calibrate experiments/calibration.toml --check-coverage
 	$(BIN)/casim validate
