@@ -216,7 +216,7 @@ def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
     assert not (tmp_path / "v").exists()
 
 
-@pytest.mark.parametrize("name", ["calibration.toml", "calibration_to_2016.toml"])
+@pytest.mark.parametrize("name", ["calibration.toml", "calibration_to_2016.toml", "calibration_to_2016_seed7.toml"])
 def test_the_shipped_calibrations_use_blind_priors(name):
     from sim.experiments.experiment import EXPERIMENT_DIR
 
@@ -229,3 +229,14 @@ def test_the_shipped_calibrations_use_blind_priors(name):
     assert not calibration.priors and not calibration.fixed
     assert calibration.smc.population >= 1000
     assert len(patterns.patterns) >= 20
+
+
+def test_the_second_seed_changes_only_the_seed():
+    """The robustness check of the out-of-sample test is the same calibration with another seed."""
+    from sim.experiments.experiment import EXPERIMENT_DIR
+
+    first, _, _ = load_calibration(EXPERIMENT_DIR / "calibration_to_2016.toml")
+    second, _, _ = load_calibration(EXPERIMENT_DIR / "calibration_to_2016_seed7.toml")
+    assert second.seed != first.seed
+    differ = {field for field in type(first).model_fields if getattr(first, field) != getattr(second, field)}
+    assert differ == {"name", "description", "seed"}

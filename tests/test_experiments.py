@@ -16,8 +16,9 @@ from sim.inputs.scenario import Scenario
 from sim.io.input_files import InputError
 
 # Files in experiments/ that are not batch experiments (inputs of other commands).
-NOT_EXPERIMENTS = {"patterns.toml", "calibration.toml", "calibration_to_2016.toml"}
-SHIPPED = sorted(path.name for path in EXPERIMENT_DIR.glob("*.toml") if path.name not in NOT_EXPERIMENTS)
+# the patterns file and the calibration files (casim calibrate) are not batch experiments
+SHIPPED = sorted(path.name for path in EXPERIMENT_DIR.glob("*.toml")
+                 if path.name != "patterns.toml" and not path.name.startswith("calibration"))
 
 HEAD = 'name = "bad"\nscenarios = ["baseline"]\n'
 OUTCOME = '[outcomes]\nindex_2030 = { variable = "region.integration_index", year = 2030 }\n'
