@@ -52,7 +52,8 @@ def plot_comparison(diff_table: pd.DataFrame, path: str | os.PathLike) -> Path:
     variable = str(diff_table["variable"].iloc[0])
     name = variable.split(".")[-1]
     what = LABELS.get(name, (name,))[0] + ("" if variable.startswith("region.") else f" ({variable})")
-    ax.set(xlabel="Decade", ylabel=f"difference ({b} - {a})")
+    unit = LABELS.get(name, (name, ""))[1]
+    ax.set(xlabel="Decade", ylabel=f"difference ({b} - {a})" + (f"\n{unit}" if unit else ""))
     ax.set_title(f"{what}: {b} vs {a}\n(above bars: probability that {b} is higher)", fontsize=10.5)
     ax.legend(loc="best", fontsize=7.5, frameon=False)
     return save_figure(fig, path)
