@@ -194,6 +194,34 @@ def test_a_deal_with_fuel_keeps_more_of_its_summer_water_promise(geo, params):
     assert more.deal_release_km3[0].sum() > some.deal_release_km3[0].sum()
 
 
+def test_summer_exports_release_water_downstream_only_from_what_the_reservoir_can_spare(geo, params):
+    """CASA-1000: summer exports add to the summer release from a full reservoir (its water
+    flows on to the fields), and a drawn-down one keeps its winter reserve instead."""
+    export = np.zeros(N)
+    export[KGZ], export[TJK] = 1750.0, 3000.0
+
+    def balance(storage_share, export_gwh, flow=1.0):
+        capacity = geo.reservoir_capacity_km3
+        demand_km3 = water.irrigation_demand(np.ones(N), geo, params)
+        storage = np.maximum(np.asarray(storage_share, float) * capacity, geo.dead_storage_km3)
+        return water.seasonal_balance(
+            storage[None], np.full((1, 2), flow), capacity, demand_km3,
+            np.ones(N), geo.energy_yield_gwh_per_km3, np.zeros((1, 2)), np.ones((1, N)), geo, params,
+            export_gwh=export_gwh)
+
+    for share in ((0.6, 0.6), (0.9, 0.9)):
+        alone, selling = balance(share, None), balance(share, export)
+        assert np.all(selling.release_km3[0, :, water.SUMMER] >= alone.release_km3[0, :, water.SUMMER] - TOL)
+        assert np.all(selling.storage_km3 <= alone.storage_km3 + TOL)
+        assert np.all(selling.shortfall <= alone.shortfall + TOL)
+        np.testing.assert_allclose(balance(share, np.zeros(N)).release_km3, alone.release_km3)
+    full_alone, full_selling = balance((0.9, 0.9), None), balance((0.9, 0.9), export)
+    assert full_selling.release_km3[0, SYR, water.SUMMER] > full_alone.release_km3[0, SYR, water.SUMMER]
+    # a dry year from dead storage: nothing to spare above the winter reserve, nothing sold
+    dry_alone, dry_selling = balance((0.0, 0.0), None, flow=0.6), balance((0.0, 0.0), export, flow=0.6)
+    np.testing.assert_allclose(dry_selling.release_km3, dry_alone.release_km3)
+
+
 def test_fuel_cover_grows_with_delivered_fuel_and_needs_power_lines(geo, params):
     partners = geo.deal_partners.astype(float)[None]
     link = np.ones(N)

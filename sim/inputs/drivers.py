@@ -65,6 +65,9 @@ def _driver_specs() -> dict[str, DriverSpec]:
         DriverSpec("hydro_yield_gwh_per_km3", "river", tuple(geo.energy_yield_gwh_per_km3), 100.0, 5000.0,
                    "GWh per km3", "Electricity the power plants below the upstream state's main reservoir make "
                    "from each km3 it releases (a new plant in the cascade adds to it)."),
+        DriverSpec("summer_power_export_gwh", "state", 0.0, 0.0, 10000.0, "GWh per summer",
+                   "Summer hydropower an upstream state sells outside the region over an export line "
+                   "(CASA-1000 to Afghanistan and Pakistan), from what its reservoir can spare."),
         DriverSpec("power_grid_link", "state", 1.0, 0.0, 1.0, "0 isolated .. 1 linked",
                    "Physical capacity of the state's power lines to its neighbours."),
         DriverSpec("remittances_gdp", "state", tuple(geo.remittances_gdp), 0.0, 0.8, "share of GDP",

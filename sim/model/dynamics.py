@@ -113,6 +113,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     water_year = water.seasonal_balance(
         world.storage_km3, flow, drivers.reservoir_capacity_km3, demand, drivers.power_demand,
         drivers.hydro_yield_gwh_per_km3, cover, decisions.withdrawal_claim, geo, params,
+        export_gwh=drivers.summer_power_export_gwh,
     )
     stress = water.scarcity_stress(water_year.shortfall, params)
 

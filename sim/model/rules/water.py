@@ -270,6 +270,7 @@ def seasonal_balance(
     claims: np.ndarray,
     geo: Geography,
     params: Parameters,
+    export_gwh: np.ndarray | None = None,
 ) -> WaterYear:
     """Winter then summer: reservoir operation, releases, withdrawals, outflow and winter power.
 
@@ -282,6 +283,7 @@ def seasonal_balance(
         yield_gwh_per_km3: electricity made per km3 released, per river (2,).
         cover: share of the replaceable winter release that delivered fuel replaces (R, 2).
         claims: each state's claim on the rivers relative to its quota (R, 5).
+        export_gwh: summer power each state sells outside the region (5,); default none.
 
     Winter: the upstream state releases its power need less the energy delivered under
     deals, at least the Soviet-rule minimum, down to dead storage; what neither covers is
@@ -289,8 +291,12 @@ def seasonal_balance(
     equivalent of the delivered energy, which it owes under the deals ("equivalent energy"
     for summer releases, 1998 Syr Darya agreement), unless releasing it would leave less
     than it needs to keep next winter's deficit within the severe threshold, counting on the
-    deal's fuel (:func:`winter_reserve`): then it keeps the rest for its own power. It stores what is left up to capacity. Water balance:
-    inflow = change in storage + withdrawals + outflow.
+    deal's fuel (:func:`winter_reserve`): then it keeps the rest for its own power. Then it
+    releases what its summer exports need (``export_gwh``, e.g. over CASA-1000), again only
+    from storage above that reserve: the line sells surplus summer power (the Kyrgyz
+    ministry plans 1.25-1.75 TWh a year, Daryo 2024-05-31), and the water run through the
+    turbines flows on to the fields downstream in the irrigation season. It stores what is
+    left up to capacity. Water balance: inflow = change in storage + withdrawals + outflow.
     """
     replicates = storage_km3.shape[0]
     demand_km3 = demand_km3 * np.ones((replicates, 1, 1))
@@ -320,7 +326,9 @@ def seasonal_balance(
     reserve = winter_reserve(winter_need, imports, regulated * (1.0 - summer_share), dead, capacity, threshold)
     own = np.minimum(summer_need, np.maximum(storage - dead, 0.0))
     deal_release = np.minimum(imports, np.maximum(storage - own - reserve, 0.0))
-    summer_release = np.maximum(storage - capacity, own + deal_release)
+    exported = np.zeros_like(own) if export_gwh is None else export_gwh[geo.upstream] / yield_gwh_per_km3
+    export_release = np.minimum(exported, np.maximum(storage - own - deal_release - reserve, 0.0))
+    summer_release = np.maximum(storage - capacity, own + deal_release + export_release)
     storage = storage - summer_release
     honoured = np.divide(deal_release, imports, out=np.ones_like(imports), where=imports > 1e-12)
 
