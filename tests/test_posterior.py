@@ -81,6 +81,9 @@ def test_a_parameter_set_file_runs_without_draws(tmp_path):
     ("draw,weight,charisma\n0,1,0.5\n", "unknown: charisma"),
     ("draw,weight,trust_initial\n0,1,5.0\n", "documented ranges"),
     ("draw,weight,trust_initial\n0,-1,0.5\n", "weight"),
+    ("draw,weight,trust_initial\n3,1,0.5\n3,1,0.6\n", "each draw id must be unique; repeated: 3"),
+    ("draw,weight,trust_initial\n-1,1,0.5\n", "ids must be whole numbers from 0"),
+    ("draw,weight,trust_initial\n3000000000,1,0.5\n", "ids must be whole numbers from 0"),
 ])
 def test_a_bad_posterior_is_one_line(tmp_path, text, message):
     path = tmp_path / "bad.csv"

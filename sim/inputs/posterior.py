@@ -39,6 +39,7 @@ from sim.io.output import read_json
 POSTERIOR_FILE = Path(str(resources.files("sim.data").joinpath("posterior.csv")))
 _DRAW_TAG = 0xD7A  # keeps the choice of draws apart from other uses of the run seed
 NO_DRAW = -1  # the ``draw`` of a run whose parameters are not a posterior draw
+MAX_DRAW_ID = np.iinfo(np.int32).max  # the tidy table's ``draw`` column is int32
 
 
 class PosteriorError(InputError):
@@ -118,6 +119,9 @@ def read_posterior(path: str | Path) -> Posterior:
     except ValueError:
         raise PosteriorError(f"{path}: every cell must be a number") from None
     table["draw"] = table["draw"].astype("int64")
+    if not table["draw"].between(0, MAX_DRAW_ID).all():
+        raise PosteriorError(f"{path}: draw: ids must be whole numbers from 0 to {MAX_DRAW_ID:,} "
+                             f"(-1 means no draw, and the tidy table keeps ids as 32-bit integers)")
     repeated = table["draw"][table["draw"].duplicated()].unique()
     if len(repeated):
         raise PosteriorError(f"{path}: draw: each draw id must be unique; repeated: "

@@ -161,7 +161,7 @@ def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int =
                                               validate=False),
         "replicate": rows(np.arange(replicate_offset, replicate_offset + n_reps, dtype=np.int32)),
         "seed": rows(seeds),
-        "draw": rows(draws.astype(np.int32)),  # draw ids are row numbers of the posterior file
+        "draw": rows(draws.astype(np.int32)),  # read_posterior keeps draw ids within int32
         "year": rows(None, per_year=years.astype(np.int16)),
         "scope": categorical(0),
         "entity": categorical(1),
