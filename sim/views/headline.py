@@ -37,6 +37,7 @@ SOURCES = {
     # the out-of-sample test again with another ABC-SMC seed (experiments/calibration_to_2016_seed7.toml)
     "validation_to_2016_seed7.json": "validation_to_2016_seed7/manifest.json",
     "calibration_to_2016_seed7.json": "calibration_to_2016_seed7/posterior.json",
+    "contraction_to_2016_seed7.csv": "calibration_to_2016_seed7/contraction.csv",
     "contraction.csv": "calibration/contraction.csv",
     "contraction_to_2016.csv": "calibration_to_2016/contraction.csv",
     "coverage.csv": "calibration_coverage/coverage.csv",
@@ -259,21 +260,19 @@ def tensions_block(headline: Path) -> str:
 def calibration_block(headline: Path) -> str:
     rows = []
     for label, record_name, table_name in (("up to 2016", "calibration_to_2016.json", "contraction_to_2016.csv"),
-                                            ("up to 2016, another seed", "calibration_to_2016_seed7.json", None),
+                                            ("up to 2016, another seed", "calibration_to_2016_seed7.json",
+                                             "contraction_to_2016_seed7.csv"),
                                             ("all patterns (shipped)", "calibration.json", "contraction.csv")):
-        record = _read(headline, record_name)
-        contraction = _read(headline, table_name) if table_name else None
-        if record is None or (table_name and contraction is None):
+        record, contraction = _read(headline, record_name), _read(headline, table_name)
+        if record is None or contraction is None:
             continue
-        row = {"calibration": label, "patterns": len(record["patterns_used"]),
-               "generations": len(record["generations"]), "runs": f"{record['runs']:,}",
-               "wall time": f"{record['wall_time_s'] / 60:.1f} min",
-               "final tolerance": f"{record['generations'][-1]['epsilon']:.3f}", "contraction >= 0.5": "-"}
-        if contraction is not None:
-            strong = contraction[contraction["contraction"] >= 0.5].sort_values("contraction", ascending=False)
-            row["contraction >= 0.5"] = f"{len(strong)} of {len(contraction)}: " + ", ".join(
-                f"{n} ({c:.2f})" for n, c in zip(strong["name"], strong["contraction"]))
-        rows.append(row)
+        strong = contraction[contraction["contraction"] >= 0.5].sort_values("contraction", ascending=False)
+        rows.append({"calibration": label, "patterns": len(record["patterns_used"]),
+                     "generations": len(record["generations"]), "runs": f"{record['runs']:,}",
+                     "wall time": f"{record['wall_time_s'] / 60:.1f} min",
+                     "final tolerance": f"{record['generations'][-1]['epsilon']:.3f}",
+                     "contraction >= 0.5": f"{len(strong)} of {len(contraction)}: " + ", ".join(
+                         f"{n} ({c:.2f})" for n, c in zip(strong["name"], strong["contraction"]))})
     return _markdown(pd.DataFrame(rows)) if rows else ""
 
 
