@@ -142,6 +142,7 @@ def bench_engine(runs: int) -> dict:
 
 
 TIDY_RUNS = 1000
+TIDY_PROCESSES = 5
 _TIDY_PROBE = """
 import json, resource, time
 import sim
@@ -166,19 +167,30 @@ print(json.dumps({{"simulate_s": simulate_s, "run_s": run_s, "rows": rows, "tabl
 """
 
 
-def bench_tidy_table(runs: int = TIDY_RUNS) -> dict:
+def bench_tidy_table(runs: int = TIDY_RUNS, processes: int = TIDY_PROCESSES) -> dict:
     """(d) ``sim.run`` (simulation and the tidy table) against the simulation alone, 1000
-    runs of every variable, in a fresh process: throughput and peak memory over the table's size."""
-    say(f"(d) sim.run of {runs} runs against the engine's simulation alone ...")
-    probe = checked_run([sys.executable, "-c", _TIDY_PROBE.format(runs=runs)])
-    result = json.loads(probe.stdout.strip().splitlines()[-1])
-    result.update(runs=runs, throughput_ratio=result["simulate_s"] / result["run_s"],
-                  throughput_ratio_warm=result["simulate_warm_s"] / result["run_warm_s"],
-                  memory_over_table=(result["rss_peak_mb"] - result["rss_before_mb"]) / result["table_mb"])
-    say(f"    simulate {result['simulate_s']:.1f} s, sim.run {result['run_s']:.1f} s "
-        f"({result['throughput_ratio']:.0%}; second call {result['throughput_ratio_warm']:.0%}); "
-        f"table {result['table_mb']:.0f} MB, peak +"
-        f"{result['rss_peak_mb'] - result['rss_before_mb']:.0f} MB")
+    runs of every variable, each time in a fresh process: throughput and peak memory over the
+    table's size. A fresh process's first call pays for mapping the table's memory, whose cost
+    varies from one process to the next, so the probe runs ``processes`` times and the target
+    is judged on the median ratio; the lowest and highest are reported beside it."""
+    say(f"(d) sim.run of {runs} runs against the engine's simulation alone, {processes} fresh processes ...")
+    probes = []
+    for _ in range(processes):
+        probe = json.loads(checked_run([sys.executable, "-c", _TIDY_PROBE.format(runs=runs)]).stdout.strip()
+                           .splitlines()[-1])
+        probe.update(throughput_ratio=probe["simulate_s"] / probe["run_s"],
+                     throughput_ratio_warm=probe["simulate_warm_s"] / probe["run_warm_s"],
+                     memory_over_table=(probe["rss_peak_mb"] - probe["rss_before_mb"]) / probe["table_mb"])
+        probes.append(probe)
+    ratios = [p["throughput_ratio"] for p in probes]
+    result = {key: float(np.median([p[key] for p in probes])) for key in probes[0]}
+    result.update(runs=runs, processes=processes, rows=probes[0]["rows"],
+                  throughput_ratio_min=min(ratios), throughput_ratio_max=max(ratios),
+                  memory_over_table=max(p["memory_over_table"] for p in probes), probes=probes)
+    say(f"    median: simulate {result['simulate_s']:.2f} s, sim.run {result['run_s']:.2f} s, ratio "
+        f"{result['throughput_ratio']:.0%} (lowest {min(ratios):.0%}, highest {max(ratios):.0%}; second call "
+        f"{result['throughput_ratio_warm']:.0%}); table {result['table_mb']:.0f} MB, peak memory at most "
+        f"{result['memory_over_table']:.2f}x the table")
     return result
 
 
@@ -396,7 +408,7 @@ def evaluate(results: dict) -> list[dict]:
         {"name": "memory 100k/10k, process tree", "value": memory["ratio_tree_sum"],
          "target": f"<= {TARGET_MEMORY_RATIO:g}", "met": memory["ratio_tree_sum"] <= TARGET_MEMORY_RATIO},
         {"name": "(d) sim.run / simulation throughput", "value": results["d_tidy_table"]["throughput_ratio"],
-         "target": ">= 0.7", "met": results["d_tidy_table"]["throughput_ratio"] >= 0.7},
+         "target": ">= 0.7 (median)", "met": results["d_tidy_table"]["throughput_ratio"] >= 0.7},
         {"name": "(d) sim.run peak memory / table size", "value": results["d_tidy_table"]["memory_over_table"],
          "target": "<= 2", "met": results["d_tidy_table"]["memory_over_table"] <= 2},
     ]
@@ -445,14 +457,21 @@ def markdown(results: dict, targets: list[dict], machine: dict) -> str:
         "",
         "## The tidy table: `sim.run` against the simulation alone",
         "",
-        ("| Runs (every variable) | Simulation (s) | `sim.run` (s) | Throughput ratio (second call) | Table (MB) | "
-        "Peak memory added (MB) | Targets (first call) | Targets met |"),
-        "|---:|---:|---:|---:|---:|---:|---|---|",
-        (f"| {d['runs']:,} | {d['simulate_s']:.1f} | {d['run_s']:.1f} | {d['throughput_ratio']:.0%} "
-         f"({d['throughput_ratio_warm']:.0%}) | "
-         f"{d['table_mb']:.0f} | {d['rss_peak_mb'] - d['rss_before_mb']:.0f} ({d['memory_over_table']:.2f}x the "
-         f"table) | ratio ≥ 70%, memory ≤ 2x the table | "
+        ("| Runs (every variable) | Fresh processes | Simulation (s) | `sim.run` (s) | Throughput ratio, median "
+         "(lowest-highest; second call) | Table (MB) | Peak memory added, largest (MB) | Targets (first call) | "
+         "Targets met |"),
+        "|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        (f"| {d['runs']:,} | {d['processes']} | {d['simulate_s']:.2f} | {d['run_s']:.2f} | "
+         f"{d['throughput_ratio']:.0%} ({d['throughput_ratio_min']:.0%}-{d['throughput_ratio_max']:.0%}; "
+         f"{d['throughput_ratio_warm']:.0%}) | {d['table_mb']:.0f} | "
+         f"{max(p['rss_peak_mb'] - p['rss_before_mb'] for p in d['probes']):.0f} ({d['memory_over_table']:.2f}x the "
+         f"table) | median ratio ≥ 70%, memory ≤ 2x the table | "
          f"{yes_no(met['(d) sim.run / simulation throughput'] and met['(d) sim.run peak memory / table size'])} |"),
+        "",
+        (f"Each of the {d['processes']} probes is a fresh Python process that times the simulation of "
+         f"{d['runs']:,} runs (`simulate_plan`) and then `sim.run` of the same runs (simulation and table); "
+         "the first call's ratio varies between processes with the cost of mapping the table's memory, so "
+         "the target is judged on the median. Times are medians over the probes."),
         "",
         f"## Peak memory of `casim batch --workers {WORKERS}`",
         "",

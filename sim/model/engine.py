@@ -27,6 +27,7 @@ from sim.model.world import World, initial_world
 
 TIDY_COLUMNS = ["scenario", "replicate", "seed", "draw", "year", "scope", "entity", "variable", "value"]
 ENTITIES = {"region": ("region",), "country": STATES, "dyad": DYADS}
+_REPLICATES_PER_FILL = 64  # to_frame: 64 x 60 years x ~160 columns of float64 is about 5 MB
 
 
 @dataclass
@@ -127,8 +128,11 @@ def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int =
                     blocks.append(values)
     n_columns = len(columns)
     block = np.empty((n_reps, n_years, n_columns))
-    for c, values in enumerate(blocks):
-        block[:, :, c] = values.T
+    # filled a few replicates at a time so that reads and writes stay in the cache
+    for first in range(0, n_reps, _REPLICATES_PER_FILL):
+        chunk = block[first:first + _REPLICATES_PER_FILL]
+        for c, values in enumerate(blocks):
+            chunk[:, :, c] = values[:, first:first + _REPLICATES_PER_FILL].T
     values = block.reshape(-1)
     missing = np.isnan(values)
     keep = ~missing if missing.any() else None  # NaN only where a series is undefined in some years

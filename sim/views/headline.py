@@ -415,10 +415,12 @@ def speed_block(headline: Path, benchmarks: Path = BENCHMARKS) -> str:
              f"| {sobol['runs']:,} | {sobol['wall_s']:.1f} s | | |")]
     if "d_tidy_table" in results:
         tidy = results["d_tidy_table"]
-        lines += ["", (f"`sim.run` of {tidy['runs']:,} runs with every variable recorded takes {tidy['run_s']:.1f} s "
-                       f"against {tidy['simulate_s']:.1f} s for the simulation alone: {tidy['throughput_ratio']:.0%} "
-                       f"of the engine's throughput ({tidy['throughput_ratio_warm']:.0%} on a second call; target "
-                       f"70%), with a peak of {tidy['memory_over_table']:.2f}x the table's own size (target 2x).")]
+        spread = (f"median of {tidy['processes']} fresh processes, lowest {tidy['throughput_ratio_min']:.0%}, "
+                  f"highest {tidy['throughput_ratio_max']:.0%}; " if "processes" in tidy else "")
+        lines += ["", (f"`sim.run` of {tidy['runs']:,} runs with every variable recorded takes {tidy['run_s']:.2f} s "
+                       f"against {tidy['simulate_s']:.2f} s for the simulation alone: {tidy['throughput_ratio']:.0%} "
+                       f"of the engine's throughput ({spread}{tidy['throughput_ratio_warm']:.0%} on a second call; "
+                       f"target 70%), with a peak of {tidy['memory_over_table']:.2f}x the table's own size (target 2x).")]
     small, large = memory["10k"], memory["100k"]
     lines += ["", (f"Peak memory of `casim batch --workers 2`: {small['peak_rss_largest_process_mb']:.0f} MB for the "
                    f"largest process and {small['peak_rss_tree_sum_mb']:.0f} MB for the whole process tree at "
