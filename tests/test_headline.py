@@ -54,3 +54,22 @@ def test_collect_skips_a_result_folder_whose_run_has_not_finished(tmp_path):
     (results / "validation" / "manifest.json").write_text(json.dumps({"status": "incomplete", "replicates": 5}))
     assert collect(results, tmp_path / "headline") == []
     assert not (tmp_path / "headline" / "validation.csv").exists()
+
+
+def test_every_calibrated_parameter_says_which_data_would_pin_it():
+    """docs/pinning_data.csv has one filled row per calibrated parameter (issue 11: where the
+    patterns leave a parameter loose, name the data that would pin it), and the README's
+    contraction table shows it for each parameter the shipped posterior leaves below 0.5."""
+    from sim.views.headline import CONTRACTED, PINNING_DATA, contraction_block
+
+    pinning = pd.read_csv(PINNING_DATA)
+    calibrated = pd.read_csv(HEADLINE_DIR / "contraction.csv")
+    assert sorted(pinning["name"]) == sorted(calibrated["name"])
+    assert not pinning["name"].duplicated().any()
+    assert pinning[["pinned_by", "series"]].notna().all().all()
+    assert (pinning[["pinned_by", "series"]].apply(lambda column: column.str.strip().str.len()) > 0).all().all()
+    block = contraction_block(HEADLINE_DIR)
+    rows = {line.split(" | ")[0].strip("| "): line for line in block.splitlines() if line.startswith("| ")}
+    observable = pinning.set_index("name")["pinned_by"]
+    for name, contraction in zip(calibrated["name"], calibrated["contraction"]):
+        assert (observable[name] in rows[name]) == (contraction < CONTRACTED), name
