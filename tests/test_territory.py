@@ -511,7 +511,7 @@ def test_easy_stretches_go_fast_and_the_hard_ones_wait_for_joint_will_above_the_
 def test_the_pressure_after_clashes_moves_the_hard_stretches(geo):
     """KGZ-TJK: the easy part settled, both sides' will below the bar; a clash's ripeness
     lifts both over it (the 2022-2025 settlement after the clashes, Zartman 2000)."""
-    params = Parameters({"hard_delimitation_rate": 0.3, "hard_delimitation_threshold": 0.4})
+    params = Parameters({"hard_delimitation_rate": 0.3, "hard_delimitation_threshold": 0.4, "contested_basis_bar": 0.0})
     easy_done = geo.adjacent[None] * (1.0 - geo.hard_share)
     will = np.full((1, N, N), 0.2)
     stalled = _delimit(geo, params, delimited=easy_done, will=will)
@@ -540,3 +540,43 @@ def test_delimitation_will_rises_with_disposition(params):
     high = territory.delimitation_will(np.full((1, N), 0.9), trust, params)
     assert np.all(high >= low) and np.any(high > low)
     assert np.all((high >= 0.0) & (high <= 1.0))
+
+
+def test_the_disputed_maps_are_coded_for_kgz_tjk_and_kgz_uzb_only(geo):
+    """borders.csv: Tajikistan's 1924-1927 maps against Kyrgyzstan's 1955-1959 ones
+    (Asia-Plus 2014, 2016) and the KGZ-UZB dispute over which maps count (Goble 2013)."""
+    contested = {(STATES[i], STATES[j]) for i, j in zip(*np.nonzero(np.triu(geo.contested_basis)))}
+    assert contested == {("KGZ", "TJK"), ("KGZ", "UZB")}
+    assert np.array_equal(geo.contested_basis, geo.contested_basis.T)
+
+
+def test_a_disputed_legal_basis_holds_the_hard_stretches_at_a_will_that_moves_others(geo):
+    """At the same joint will, the hard stretches move on TJK-UZB (no map dispute) but not on
+    KGZ-TJK or KGZ-UZB, whose bar is raised; with the raise at 0 all three move."""
+    will = np.full((1, N, N), 0.6)
+    raised = Parameters({"hard_delimitation_rate": 0.3, "hard_delimitation_threshold": 0.4,
+                         "contested_basis_bar": 0.5})  # bar 0.4 + 0.6 * 0.5 = 0.7 on the contested borders
+    flat = Parameters({"hard_delimitation_rate": 0.3, "hard_delimitation_threshold": 0.4,
+                       "contested_basis_bar": 0.0})
+    held = _delimit(geo, raised, will=will, securitisation=_pair(1.0, KGZ, TJK) + _pair(1.0, KGZ, UZB)
+                    + _pair(1.0, TJK, UZB))[1]
+    moved = _delimit(geo, flat, will=will, securitisation=_pair(1.0, KGZ, TJK) + _pair(1.0, KGZ, UZB)
+                     + _pair(1.0, TJK, UZB))[1]
+    assert held[0, KGZ, TJK] == 0.0 and held[0, KGZ, UZB] == 0.0
+    assert held[0, TJK, UZB] > 0.0
+    assert moved[0, KGZ, TJK] > 0.0 and moved[0, KGZ, UZB] > 0.0
+    assert moved[0, TJK, UZB] == pytest.approx(held[0, TJK, UZB])
+
+
+def test_a_keen_leader_or_a_clash_clears_the_raised_bar(geo):
+    """The raised bar is not a wall: full will on one side carried by initiative (Mirziyoyev's
+    after 2016), or the pressure after a clash, moves a contested border's hard stretches."""
+    params = Parameters({"hard_delimitation_rate": 0.3, "hard_delimitation_threshold": 0.4,
+                         "contested_basis_bar": 0.5, "delimitation_initiative_weight": 1.0})
+    started = _pair(0.5, KGZ, UZB) + _pair(0.5, KGZ, TJK)  # delimitation under way: the border is an issue
+    keen = np.full((1, N, N), 0.3)
+    keen[0, UZB, :] = 1.0  # Uzbekistan's leader fully willing, Kyrgyzstan's at 0.3
+    carried = _delimit(geo, params, delimited=started, will=keen)[1]
+    assert carried[0, KGZ, UZB] > 0.0
+    ripe = _delimit(geo, params, delimited=started, will=np.full((1, N, N), 0.3), ripeness=_pair(0.6))[1]
+    assert ripe[0, KGZ, TJK] > 0.0

@@ -60,6 +60,8 @@ class Geography:
         border_km: common border length, km (5, 5); 0 where there is none.
         hard_share: share of a border that is hard to delimit (5, 5): enclaves, densely
             settled valleys, water infrastructure; the rest (steppe, desert, mountains) is easy.
+        contested_basis: 1 where the two states dispute which Soviet-era maps are the legal
+            basis of their line (KGZ-TJK, KGZ-UZB), else 0 (5, 5).
         capital_distance_km: great-circle distance between capitals (5, 5).
         mean_flow_km3: mean annual natural flow per river (2,).
         upstream: index of the state holding each river's main reservoir (2,).
@@ -83,6 +85,7 @@ class Geography:
     gdp_growth_trend: np.ndarray
     border_km: np.ndarray
     hard_share: np.ndarray
+    contested_basis: np.ndarray
     capital_distance_km: np.ndarray
     mean_flow_km3: np.ndarray
     upstream: np.ndarray
@@ -141,6 +144,7 @@ def load_geography() -> Geography:
         gdp_growth_trend=states["gdp_growth_trend"].to_numpy(float),
         border_km=_dyad_matrix(borders, "length_km"),
         hard_share=_dyad_matrix(borders, "hard_share"),
+        contested_basis=_dyad_matrix(borders, "contested_basis"),
         capital_distance_km=_great_circle_km(
             states["capital_lat"].to_numpy(float), states["capital_lon"].to_numpy(float)
         ),

@@ -150,7 +150,12 @@ def delimit(
     the border villages and the public resist, so the leaders' will alone, no threat, to
     which a recent clash adds the pressure to settle (``ripeness``, Zartman 2000); they move
     only where the joint will clears ``hard_delimitation_threshold``, and a year of full
-    joint will settles ``hard_delimitation_rate`` of them.
+    joint will settles ``hard_delimitation_rate`` of them. Where the two sides dispute which
+    Soviet-era maps are the legal basis (``geo.contested_basis``: KGZ-TJK, whose talks
+    stalled over Tajikistan's 1924-1927 maps against Kyrgyzstan's 1955-1959 and 1989 ones,
+    Asia-Plus 26 Nov 2014 and 18 Jul 2016; KGZ-UZB, Goble 2013), the bar is raised by
+    ``contested_basis_bar`` of the way to full will: setting a basis aside takes a keen
+    leader or the pressure of a clash.
 
     Returns:
         The delimited share of each border and the settled share of its hard stretches.
@@ -171,7 +176,9 @@ def delimit(
     settled_easy = np.divide(delimited - hard * delimited_hard, easy, out=np.ones_like(delimited), where=easy > 0)
     settled_easy = np.minimum(settled_easy + per_dyad(params.delimitation_rate) * joint_easy * salience, 1.0)
 
-    bar = per_dyad(params.hard_delimitation_threshold)
+    threshold = per_dyad(params.hard_delimitation_threshold)
+    # a disputed legal basis (whose maps count) must be set aside before any village moves
+    bar = threshold + (1.0 - threshold) * per_dyad(params.contested_basis_bar) * geo.contested_basis
     joint_hard = np.clip((joint(np.clip(will + ripeness, 0.0, 1.0)) - bar) / (1.0 - bar), 0.0, 1.0)
     settled_hard = np.minimum(delimited_hard + per_dyad(params.hard_delimitation_rate) * joint_hard * salience, 1.0)
     settled_hard = settled_hard * geo.adjacent
