@@ -36,12 +36,8 @@ def test_a_table_over_many_replicates_is_the_tables_of_its_parts_stacked():
     pdt.assert_frame_equal(whole, stacked, check_exact=True)
 
 
-def _huge_pages_switch():
-    return getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
-
-
 def test_building_the_table_restores_numpys_huge_page_setting():
-    switch = _huge_pages_switch()
+    switch = engine.HUGE_PAGE_SWITCH
     trajectory = simulate(load_scenario("baseline"), replicate_seeds(6, 2))
     if switch is None:  # a numpy without the switch: the table is still built
         assert len(to_frame(trajectory, "baseline")) > 0

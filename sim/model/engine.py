@@ -29,6 +29,8 @@ from sim.model.world import World, initial_world
 TIDY_COLUMNS = ["scenario", "replicate", "seed", "draw", "year", "scope", "entity", "variable", "value"]
 ENTITIES = {"region": ("region",), "country": STATES, "dyad": DYADS}
 _REPLICATES_PER_FILL = 64  # to_frame: 64 x 60 years x ~160 columns of float64 is about 5 MB
+# numpy's switch for asking the kernel for huge pages (behind NUMPY_MADVISE_HUGEPAGE); None where absent
+HUGE_PAGE_SWITCH = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
 
 
 @dataclass
@@ -112,15 +114,14 @@ def _without_huge_pages() -> Iterator[None]:
     in order, so they gain nothing from huge pages. The switch is numpy's own (the one behind
     its ``NUMPY_MADVISE_HUGEPAGE`` variable), turned off while the table is built and restored
     after; where a numpy lacks it, nothing changes."""
-    switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
-    if switch is None:
+    if HUGE_PAGE_SWITCH is None:
         yield
         return
-    was_on = switch(False)
+    was_on = HUGE_PAGE_SWITCH(False)
     try:
         yield
     finally:
-        switch(was_on)
+        HUGE_PAGE_SWITCH(was_on)
 
 
 def to_frame(trajectory: Trajectory, scenario_name: str, replicate_offset: int = 0,

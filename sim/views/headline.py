@@ -292,16 +292,16 @@ def contraction_block(headline: Path) -> str:
         table[f"posterior 5-95% ({label})"] = [f"{a:.3g} to {b:.3g}" for a, b in
                                               zip(rows["posterior_p05"], rows["posterior_p95"])]
         table[f"contraction ({label})"] = [f"{c:.2f}" for c in rows["contraction"]]
-    pinning = pd.read_csv(PINNING_DATA).set_index("name") if PINNING_DATA.is_file() else None
-    if pinning is not None:  # for the parameters the shipped calibration leaves loose (issue 11's target)
-        loose = tables[-1][1].loc[first.index, "contraction"] < CONTRACTED
-        def would_pin(name: str) -> str:
-            observable, series = pinning.at[name, "pinned_by"], pinning.at[name, "series"]
-            return observable if observable == series else f"{observable}; {series}"
+    # for the parameters the shipped calibration leaves loose (issue 11's target): the data that would pin them
+    pinning = pd.read_csv(PINNING_DATA).set_index("name")
+    loose = tables[-1][1].loc[first.index, "contraction"] < CONTRACTED
 
-        table["data that would pin it (docs/pinning_data.csv)"] = [
-            would_pin(name) if is_loose and name in pinning.index else ""
-            for name, is_loose in zip(first.index, loose)]
+    def would_pin(name: str) -> str:
+        observable, series = pinning.at[name, "pinned_by"], pinning.at[name, "series"]
+        return observable if observable == series else f"{observable}; {series}"
+
+    table["data that would pin it (docs/pinning_data.csv)"] = [
+        would_pin(name) if is_loose else "" for name, is_loose in zip(first.index, loose)]
     return "<details><summary>Every parameter's prior, posterior and contraction</summary>\n\n" + _markdown(
         table) + "\n\n</details>"
 
@@ -428,7 +428,7 @@ def speed_block(headline: Path, benchmarks: Path = BENCHMARKS) -> str:
     if "d_tidy_table" in results:
         tidy = results["d_tidy_table"]
         spread = (f"median of {tidy['processes']} fresh processes, lowest {tidy['throughput_ratio_min']:.0%}, "
-                  f"highest {tidy['throughput_ratio_max']:.0%}; " if "processes" in tidy else "")
+                  f"highest {tidy['throughput_ratio_max']:.0%}; ")
         lines += ["", (f"`sim.run` of {tidy['runs']:,} runs with every variable recorded takes {tidy['run_s']:.2f} s "
                        f"against {tidy['simulate_s']:.2f} s for the simulation alone: {tidy['throughput_ratio']:.0%} "
                        f"of the engine's throughput ({spread}{tidy['throughput_ratio_warm']:.0%} on a second call; "
