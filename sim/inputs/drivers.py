@@ -56,6 +56,10 @@ def _driver_specs() -> dict[str, DriverSpec]:
         DriverSpec("river_flow", "river", 1.0, 0.2, 1.5, "multiple of mean flow",
                    "Natural river flow relative to the long-term mean (climate, glaciers, "
                    "withdrawals by Afghanistan)."),
+        DriverSpec("flow_noise", "river", 1.0, 0.0, 1.0, "share of natural variability",
+                   "How much of the year-to-year variability of natural flow (flow_variability_cv) a "
+                   "run draws around river_flow: 1 where the year's flow is not known, 0 where "
+                   "river_flow gives the recorded flow (sim/data/recorded_flows.csv)."),
         DriverSpec("irrigation_demand", "state", 1.0, 0.3, 2.5, "multiple of Soviet-era demand",
                    "Water demand relative to the Soviet-era allocation (population, irrigated area)."),
         DriverSpec("power_demand", "state", 1.0, 0.3, 3.0, "multiple of 1991 demand",

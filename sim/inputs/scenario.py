@@ -24,6 +24,7 @@ from sim.inputs import leaders
 from sim.inputs.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
 from sim.inputs.geography import STATES
 from sim.inputs.parameters import parameter_specs
+from sim.inputs.recorded_flows import apply_recorded_flows
 from sim.io.input_files import (
     MAX_REPLICATES,
     MAX_SEED,
@@ -262,6 +263,7 @@ class Scenario(Strict):
     replicates: int = Field(default=20, ge=1, le=MAX_REPLICATES)
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     drivers: dict[str, dict[str, FiniteFloat]] = Field(default_factory=dict)
+    recorded_flows: bool = False
     leader_changes: list[LeaderChange] = Field(default_factory=list)
     interventions: list[Intervention] = Field(default_factory=list)
     index_weights: IndexWeights = Field(default_factory=IndexWeights)
@@ -338,6 +340,8 @@ class Scenario(Strict):
             spec = DRIVER_SPECS[name]
             for entity, value in entities.items():
                 paths.paths[name][:, spec.entities.index(entity)] = value
+        if self.recorded_flows:
+            apply_recorded_flows(paths)
         # Within a year: leader changes, then dispositions held without one, then interventions.
         events = [(c.year, 0, c) for c in self.leader_changes] \
             + [(h.year, 1, h) for h in self.assumptions.dispositions] + [(i.year, 2, i) for i in self.interventions]

@@ -93,8 +93,13 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
 
 
 def river_flow_multiplier(drivers: SimpleNamespace, year: int, params: Parameters, streams: RandomStreams):
-    """Natural flow this year: the driver times lognormal noise with mean one (R, 2)."""
-    cv = per_state(params.flow_variability_cv)
+    """Natural flow this year: the driver times lognormal noise with mean one (R, 2).
+
+    The noise's spread is ``flow_variability_cv`` scaled by the ``flow_noise`` driver: none in
+    a year whose recorded flow the driver gives. The draw is made either way, so recording a
+    year's flow leaves every other year's random numbers as they were.
+    """
+    cv = per_state(params.flow_variability_cv) * drivers.flow_noise
     sigma = np.sqrt(np.log1p(cv**2))
     noise = np.exp(sigma * streams.normal(year, STREAM_FLOW, (len(drivers.river_flow),)) - sigma**2 / 2)
     return drivers.river_flow * noise

@@ -1,0 +1,64 @@
+"""Recorded river flows: the years whose natural flow is known, as outside drivers.
+
+River flow is an outside driver (``shared/BRIEF.md``, "Inputs versus outcomes"): climate,
+snow and glaciers set it, not the five states. Where a year's flow has been published, a
+scenario with ``recorded_flows = true`` uses it: ``river_flow`` takes the recorded share
+of the long-term mean and ``flow_noise`` is 0, so no run draws another flow for that
+river in that year. Every other year keeps the drawn variability around ``river_flow``.
+
+``sim/data/recorded_flows.csv`` holds one row per river and year: the flow as a share of
+the long-term mean of the source that reports it (each source states its own norm), and
+the source.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from sim.inputs.drivers import DRIVER_SPECS, DriverPaths
+from sim.inputs.geography import RIVERS, read_table
+from sim.inputs.leaders import FIRST_YEAR
+from sim.io.input_files import InputError
+
+FILE = "sim/data/recorded_flows.csv"
+# Flows are published up to the last year of the narrative.
+LAST_RECORDED_YEAR = 2024
+
+
+@cache
+def recorded_flows() -> pd.DataFrame:
+    """The recorded flows (year, river, flow, source), checked.
+
+    Raises:
+        InputError: a row outside 1991-2024, an unknown river, a flow outside the
+            ``river_flow`` driver's range, a year given twice, or a row without a source.
+    """
+    table = read_table("recorded_flows")
+    spec = DRIVER_SPECS["river_flow"]
+    for k, row in table.iterrows():
+        where = f"{FILE}: row {k + 2}"
+        if not FIRST_YEAR <= row.year <= LAST_RECORDED_YEAR:
+            raise InputError(f"{where}: year = {row.year}; allowed: {FIRST_YEAR}-{LAST_RECORDED_YEAR}")
+        if row.river not in RIVERS:
+            raise InputError(f"{where}: river = {row.river!r}; allowed: {', '.join(RIVERS)}")
+        if not spec.min <= row.flow <= spec.max:
+            raise InputError(f"{where}: flow = {row.flow}; allowed: [{spec.min}, {spec.max}] ({spec.unit})")
+        if not isinstance(row.source, str) or not row.source.strip():
+            raise InputError(f"{where}: source is empty; every recorded flow names its source")
+    if table.duplicated(["year", "river"]).any():
+        year, river = table.loc[table.duplicated(["year", "river"]), ["year", "river"]].iloc[0]
+        raise InputError(f"{FILE}: year = {year}, river = {river} is given twice; allowed: one row per river and year")
+    return table
+
+
+def apply_recorded_flows(paths: DriverPaths) -> None:
+    """Set ``river_flow`` to the recorded flow and ``flow_noise`` to 0 in every recorded year
+    of the run."""
+    for row in recorded_flows().itertuples(index=False):
+        step = row.year - FIRST_YEAR
+        if step < len(paths.years):
+            column = RIVERS.index(row.river)
+            paths.paths["river_flow"][step, column] = row.flow
+            paths.paths["flow_noise"][step, column] = 0.0
