@@ -9,7 +9,7 @@ import pytest
 
 from sim.inputs import leaders
 from sim.inputs.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
-from sim.inputs.geography import STATES
+from sim.inputs.geography import STATES, load_geography
 from sim.inputs.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
 
 SHIPPED = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
@@ -74,6 +74,19 @@ def test_the_remittance_shock_lowers_the_driver_for_three_years():
     np.testing.assert_allclose(remittances[shocked][:, halved], np.tile(default[halved] / 2, (3, 1)))
     kept = [STATES.index(code) for code in ("KAZ", "TKM")]
     np.testing.assert_allclose(remittances[shocked][:, kept], np.tile(default[kept], (3, 1)))
+
+
+def test_the_baseline_kgz_power_demand_is_its_recorded_consumption_in_the_unit_of_rivers_csv():
+    # sim/data/rivers.csv states the Syr Darya's power needs (7,200 + 4,050 GWh) at the
+    # baseline's KGZ demand of 2017, 1.24; the path must still pass through it, and through
+    # the recorded consumption in that unit (scenarios/baseline.toml).
+    geo = load_geography()
+    unit_twh = (geo.winter_power_need_gwh[0] + geo.summer_power_need_gwh[0]) / 1000.0
+    kgz = load_scenario("baseline").driver_paths().paths["power_demand"][:, STATES.index("KGZ")]
+    assert kgz[_row(2017)] == pytest.approx(1.24, abs=0.01)
+    recorded_twh = {2000: 9.8, 2010: 10.313, 2020: 15.4, 2021: 16.3, 2022: 16.0, 2023: 16.558, 2024: 18.4}
+    for year, twh in recorded_twh.items():
+        assert kgz[_row(year)] * unit_twh == pytest.approx(twh, rel=0.01), year
 
 
 def test_digest_changes_with_the_scenario():
