@@ -11,6 +11,7 @@ import pytest
 
 from sim.cli import main
 from sim.experiments.dose_response import ARMS, FLOW_LOSSES, OUTCOMES, at_flow_loss, dose_response
+from sim.inputs import recorded_flows
 from sim.inputs.posterior import plan
 from sim.inputs.scenario import load_scenario
 from sim.views.headline import dose_response_block
@@ -29,7 +30,9 @@ def test_a_level_resizes_only_the_flow_loss():
     deeper = at_flow_loss(shipped, 0.4).driver_paths()
     none = at_flow_loss(shipped, 0.0).driver_paths()
     assert deeper.paths["river_flow"][-1] == pytest.approx([0.6, 0.6])
-    assert np.all(none.paths["river_flow"] == 1.0)
+    future = deeper.years > recorded_flows.LAST_RECORDED_YEAR
+    assert np.all(none.paths["river_flow"][future] == 1.0)
+    np.testing.assert_array_equal(none.paths["river_flow"][~future], shipped.driver_paths().paths["river_flow"][~future])
     for driver, values in shipped.driver_paths().paths.items():
         if driver != "river_flow":
             np.testing.assert_array_equal(deeper.paths[driver], values, err_msg=driver)

@@ -56,9 +56,11 @@ def recorded_flows() -> pd.DataFrame:
 def apply_recorded_flows(paths: DriverPaths) -> None:
     """Set ``river_flow`` to the recorded flow and ``flow_noise`` to 0 in every recorded year
     of the run."""
-    for row in recorded_flows().itertuples(index=False):
-        step = row.year - FIRST_YEAR
+    table = recorded_flows()
+    # Plain columns, not itertuples: that builds a namedtuple class per call, a reference cycle.
+    for year, river, flow in zip(table["year"], table["river"], table["flow"]):
+        step = year - FIRST_YEAR
         if step < len(paths.years):
-            column = RIVERS.index(row.river)
-            paths.paths["river_flow"][step, column] = row.flow
+            column = RIVERS.index(river)
+            paths.paths["river_flow"][step, column] = flow
             paths.paths["flow_noise"][step, column] = 0.0
