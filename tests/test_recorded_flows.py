@@ -38,9 +38,9 @@ def test_a_scenario_with_recorded_flows_gives_them_without_noise_and_keeps_the_o
     table = recorded.recorded_flows()
     with_flows, without = _paths(True), _paths(False)
     recorded_cells = np.zeros_like(with_flows.paths["river_flow"], dtype=bool)
-    for row in table.itertuples(index=False):
-        step, column = row.year - FIRST_YEAR, RIVERS.index(row.river)
-        assert with_flows.paths["river_flow"][step, column] == row.flow
+    for year, river, flow in zip(table["year"], table["river"], table["flow"]):
+        step, column = year - FIRST_YEAR, RIVERS.index(river)
+        assert with_flows.paths["river_flow"][step, column] == flow
         assert with_flows.paths["flow_noise"][step, column] == 0.0
         recorded_cells[step, column] = True
     assert np.all(with_flows.paths["flow_noise"][~recorded_cells] == 1.0)
@@ -60,7 +60,26 @@ def test_interventions_apply_after_the_recorded_flows():
     river = recorded.recorded_flows()["river"].iloc[0]
     scenario = Scenario.model_validate({"name": "what_if", "end_year": 2030, "recorded_flows": True, "interventions": [
         {"year": year, "end_year": year, "target": f"river_flow.{river}", "set": 0.5}]})
-    assert scenario.driver_paths().paths["river_flow"][year - FIRST_YEAR, RIVERS.index(river)] == 0.5
+    paths = scenario.driver_paths().paths
+    assert paths["river_flow"][year - FIRST_YEAR, RIVERS.index(river)] == 0.5
+    assert paths["flow_noise"][year - FIRST_YEAR, RIVERS.index(river)] == 0.0  # still a known flow
+
+
+def test_a_ramp_from_a_recorded_year_starts_from_the_record():
+    last = recorded.recorded_flows().query("river == 'syr'").sort_values("year").iloc[-1]
+    scenario = Scenario.model_validate({"name": "ramp", "end_year": 2030, "recorded_flows": True, "interventions": [
+        {"year": int(last.year), "end_year": 2030, "target": "river_flow.syr", "ramp": 0.9}]})
+    syr = scenario.driver_paths().paths["river_flow"][:, RIVERS.index("syr")]
+    assert syr[int(last.year) - FIRST_YEAR] == last.flow
+    assert syr[2030 - FIRST_YEAR] == pytest.approx(0.9)
+
+
+def test_a_run_that_ends_early_takes_only_its_recorded_years():
+    table = recorded.recorded_flows()
+    end = int(table["year"].min())
+    paths = Scenario.model_validate({"name": "short", "end_year": end, "recorded_flows": True}).driver_paths()
+    assert len(paths.years) == end - FIRST_YEAR + 1
+    assert (paths.paths["flow_noise"][-1] == 0.0).sum() == (table["year"] == end).sum()
 
 
 def _flow(noise: float, year=2008) -> np.ndarray:

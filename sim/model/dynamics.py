@@ -96,8 +96,7 @@ def river_flow_multiplier(drivers: SimpleNamespace, year: int, params: Parameter
     """Natural flow this year: the driver times lognormal noise with mean one (R, 2).
 
     The noise's spread is ``flow_variability_cv`` scaled by the ``flow_noise`` driver: none in
-    a year whose recorded flow the driver gives. The draw is made either way, so recording a
-    year's flow leaves every other year's random numbers as they were.
+    a year whose recorded flow the driver gives.
     """
     cv = per_state(params.flow_variability_cv) * drivers.flow_noise
     sigma = np.sqrt(np.log1p(cv**2))
