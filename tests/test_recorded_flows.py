@@ -96,34 +96,36 @@ def test_no_flow_noise_gives_the_driver_exactly_and_full_noise_varies_around_it(
     assert noisy.std(axis=0).min() > half.std(axis=0).max()
 
 
+@pytest.fixture
+def file_with(monkeypatch):
+    """Serve the given rows as recorded_flows.csv, with the loader's cache emptied before and after."""
+    def serve(rows: list[dict]) -> None:
+        monkeypatch.setattr(recorded, "read_table", lambda name: pd.DataFrame(rows))
+        recorded.recorded_flows.cache_clear()
+    yield serve
+    recorded.recorded_flows.cache_clear()
+
+
+GOOD_ROW = {"year": 2008, "river": "syr", "flow": 0.8, "source": "a source"}
+
+
 @pytest.mark.parametrize(("column", "value", "fragments"), [
     ("year", 1980, ["year = 1980", "1991-2024"]),
     ("river", "ili", ["river = 'ili'", "syr, amu"]),
     ("flow", 3.0, ["flow = 3.0", "[0.2, 1.5]"]),
     ("source", " ", ["source is empty"]),
 ])
-def test_a_bad_row_is_one_line_naming_the_file_the_field_and_what_is_allowed(monkeypatch, column, value, fragments):
-    bad = pd.DataFrame([{"year": 2008, "river": "syr", "flow": 0.8, "source": "a source"}])
-    bad.loc[0, column] = value
-    monkeypatch.setattr(recorded, "read_table", lambda name: bad)
-    recorded.recorded_flows.cache_clear()
-    try:
-        with pytest.raises(InputError) as error:
-            recorded.recorded_flows()
-    finally:
-        recorded.recorded_flows.cache_clear()
+def test_a_bad_row_is_one_line_naming_the_file_the_field_and_what_is_allowed(file_with, column, value, fragments):
+    file_with([{**GOOD_ROW, column: value}])
+    with pytest.raises(InputError) as error:
+        recorded.recorded_flows()
     message = str(error.value)
     assert "\n" not in message and message.startswith(recorded.FILE)
     for fragment in fragments:
         assert fragment in message
 
 
-def test_a_year_given_twice_is_an_error(monkeypatch):
-    row = {"year": 2008, "river": "syr", "flow": 0.8, "source": "a source"}
-    monkeypatch.setattr(recorded, "read_table", lambda name: pd.DataFrame([row, row]))
-    recorded.recorded_flows.cache_clear()
-    try:
-        with pytest.raises(InputError, match="given twice"):
-            recorded.recorded_flows()
-    finally:
-        recorded.recorded_flows.cache_clear()
+def test_a_year_given_twice_is_an_error(file_with):
+    file_with([GOOD_ROW, GOOD_ROW])
+    with pytest.raises(InputError, match="given twice"):
+        recorded.recorded_flows()

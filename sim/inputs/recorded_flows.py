@@ -6,9 +6,9 @@ scenario with ``recorded_flows = true`` uses it: ``river_flow`` takes the record
 of the long-term mean and ``flow_noise`` is 0, so no run draws another flow for that
 river in that year. Every other year keeps the drawn variability around ``river_flow``.
 
-``sim/data/recorded_flows.csv`` holds one row per river and year: the flow as a share of
-the long-term mean of the source that reports it (each source states its own norm), and
-the source.
+``sim/data/recorded_flows.csv`` holds one row per river and year: the recorded basin flow
+as a share of the basin's long-term mean (the norms are in the file's header), and the
+source. The model multiplies its own mean flow (``rivers.csv``) by that share.
 """
 
 from __future__ import annotations
