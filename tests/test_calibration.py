@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,9 @@ from sim.inference.calibration import CalibrationError, load_calibration
 from sim.inputs.parameters import calibration_record, parameter_specs
 
 FREE = ("deal_threshold", "trust_learning_rate")  # in the order of parameters.csv
+# The leaders in office by the tiny patterns' cut-off (1996), inferred with the parameters.
+INFERRED = ("disposition:KAZ:Nazarbayev", "disposition:KGZ:Akayev", "disposition:TJK:Nabiyev",
+            "disposition:TKM:Niyazov", "disposition:UZB:Karimov", "disposition:TJK:Rahmon")
 
 
 @pytest.fixture
@@ -29,17 +33,21 @@ def test_tiny_calibration_end_to_end(tiny, capsys):
     out = tiny / "out"
     assert _calibrate(tiny, out, "--posterior-out", str(tiny / "shipped" / "posterior.csv")) == 0
     posterior = pd.read_csv(out / "posterior.csv")
-    assert list(posterior.columns) == ["draw", "weight", "distance", *FREE]
+    assert list(posterior.columns) == ["draw", "weight", "distance", *FREE, *INFERRED]
     assert len(posterior) == 20 and posterior["weight"].sum() == pytest.approx(1.0)
     specs = parameter_specs()
     for name in FREE:  # blind priors: the documented ranges
         assert posterior[name].between(specs[name].min, specs[name].max).all()
+    for name in INFERRED:  # quantiles of the coded ranges
+        assert posterior[name].between(0.0, 1.0).all()
     generations = pd.read_csv(out / "generations.csv")
     assert list(generations["generation"]) == list(range(1, len(generations) + 1)) and len(generations) >= 2
     assert generations["epsilon"].is_monotonic_decreasing
     assert (posterior["distance"] <= generations["epsilon"].iloc[-1] + 1e-12).all()
     record = json.loads((out / "posterior.json").read_text())
-    assert record["priors"] == {name: [specs[name].min, specs[name].max] for name in FREE}
+    assert record["priors"] == {**{name: [specs[name].min, specs[name].max] for name in FREE},
+                                **{name: [0.0, 1.0] for name in INFERRED}}
+    assert record["inferred_dispositions"] == list(INFERRED)
     assert record["patterns_used"] == ["trust_falls", "barter_deals"]  # the 1999-2000 one is out-of-sample
     assert record["point_draw"] in set(posterior["draw"])
     assert record["draws"] == 20 and record["runs"] == generations["runs"].sum()
@@ -50,7 +58,7 @@ def test_tiny_calibration_end_to_end(tiny, capsys):
     assert (patterns["prior_runs"] == 100).all()
     assert list(patterns["informative"]) == list(patterns["prior_pass_rate"] < 0.8)
     contraction = pd.read_csv(out / "contraction.csv").set_index("name")
-    assert list(contraction.index) == list(FREE) and (contraction["contraction"] <= 1).all()
+    assert list(contraction.index) == [*FREE, *INFERRED] and (contraction["contraction"] <= 1).all()
     for figure in ("posterior.png", "tolerances.png", "contraction.png"):
         assert (out / "figures" / figure).stat().st_size > 0
     assert json.loads((out / "manifest.json").read_text())["kind"] == "calibrate"
@@ -141,16 +149,31 @@ def test_a_narrower_prior_needs_a_source(tiny):
                                                       parameter_specs()["deal_threshold"].max)
 
 
+@pytest.mark.parametrize(("file", "mirziyoyev"), [("calibration.toml", True), ("calibration_to_2016.toml", False)])
+def test_a_calibration_infers_the_leaders_its_patterns_see(file, mirziyoyev):
+    from sim.inference.calibration import scenario_for
+
+    path = Path(__file__).parents[1] / "experiments" / file
+    calibration, patterns, _ = load_calibration(path)
+    priors = calibration.all_priors(scenario_for(path, calibration, patterns), patterns)
+    inferred = [name for name in priors if name.startswith("disposition:")]
+    assert "disposition:UZB:Karimov" in inferred and all(priors[name] == (0.0, 1.0) for name in inferred)
+    assert ("disposition:UZB:Mirziyoyev" in inferred) is mirziyoyev  # he took office after the cut-off of 2016
+    assert list(priors)[:len(calibration.bounds())] == list(calibration.bounds())
+    blind = calibration.model_copy(update={"infer_dispositions": False})
+    assert blind.all_priors(scenario_for(path, calibration, patterns), patterns) == calibration.bounds()
+
+
 def test_the_coverage_check_end_to_end(tiny, capsys):
     out = tiny / "coverage"
     assert main(["calibrate", str(tiny / "calibration.toml"), "--check-coverage", "--out", str(out),
                  "--workers", "1"]) == 0
     coverage = pd.read_csv(out / "coverage.csv").set_index("parameter")
-    assert list(coverage.index) == ["overall", *FREE]
+    assert list(coverage.index) == ["overall", *FREE, *INFERRED]
     assert coverage[["coverage_50", "coverage_90"]].apply(lambda c: c.between(0, 1)).all().all()
     assert (coverage["coverage_90"] >= coverage["coverage_50"]).all()
     ranks = pd.read_csv(out / "ranks.csv")
-    assert len(ranks) == 3 * len(FREE) and ranks["rank"].between(0, 1).all()
+    assert len(ranks) == 3 * (len(FREE) + len(INFERRED)) and ranks["rank"].between(0, 1).all()
     assert (out / "figures" / "ranks.png").stat().st_size > 0
     assert "coverage over 3 truths" in capsys.readouterr().out
 

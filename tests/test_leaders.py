@@ -69,3 +69,36 @@ def test_the_disposition_sweep_holds_one_leader_at_a_time(tmp_path):
     assert (mirziyoyev["opening_effect"] != 0).all()
     assert set(flips(table)["leader"]) == {row.leader for row in leaders.leader_table().values()}
     assert plot_disposition_sweep(table, tmp_path / "sweep.png").stat().st_size > 0
+
+
+def test_an_inferred_quantile_replaces_the_draw():
+    karimov = leaders.leader("UZB", "Karimov").disposition
+    tokayev = leaders.leader("KAZ", "Tokayev").disposition
+    keys = np.array([5, 6, 7])
+    drawn = leaders.draw([karimov, tokayev], keys)
+    inferred = leaders.draw([karimov, tokayev], keys, quantiles={"UZB:Karimov": np.array([0.0, 0.5, 1.0])})
+    np.testing.assert_allclose(inferred[:, 0], [karimov.low, karimov.quantile(np.array([0.5]))[0], karimov.high])
+    np.testing.assert_array_equal(inferred[:, 1], drawn[:, 1])  # a leader without a quantile is drawn
+    # one float serves every run; central values override the quantiles
+    assert np.all(leaders.draw([karimov], keys, quantiles={"UZB:Karimov": 1.0}) == karimov.high)
+    central = leaders.draw([karimov], keys, central=True, quantiles={"UZB:Karimov": 1.0})
+    assert np.all(central == karimov.central)
+
+
+def test_runs_take_inferred_dispositions_from_their_parameters():
+    scenario = load_scenario("baseline", end_year=1996)
+    seeds = np.array([11, 12, 13])
+    record = {("country", "trade_barrier")}
+    uzb = STATES.index("UZB")
+
+    def barrier(quantile):
+        trajectory = simulate(scenario, seeds, {"disposition:UZB:Karimov": quantile}, record=record)
+        return trajectory.series["country"]["trade_barrier"][-1, :, uzb]
+
+    closed, open_ = barrier(0.0), barrier(1.0)
+    # Karimov's trade regime follows his disposition alone, so one quantile gives one path
+    assert np.ptp(closed) == 0.0 and np.ptp(open_) == 0.0 and closed[0] > open_[0]
+    drawn = simulate(scenario, seeds, record=record).series["country"]["trade_barrier"][-1, :, uzb]
+    assert np.ptp(drawn) > 0.0
+    assert leaders.split_quantiles({"trust_initial": 0.5, "disposition:UZB:Karimov": 0.2}) == (
+        {"trust_initial": 0.5}, {"UZB:Karimov": 0.2})

@@ -45,6 +45,18 @@ def test_the_posterior_file_loads_and_drives_runs(tmp_path):
     assert by_draw.is_monotonic_increasing and by_draw.loc[10] < 0.4 and by_draw.loc[12] > 0.8
 
 
+def test_a_posterior_that_infers_a_disposition_drives_runs_with_it(tmp_path):
+    path = _posterior(tmp_path, **{"disposition:UZB:Karimov": [0.0, 0.5, 1.0]})
+    posterior = read_posterior(path)
+    assert posterior.names[-1] == "disposition:UZB:Karimov"
+    table = sim.run("baseline", replicates=30, seed=3, parameters=path)
+    barrier = table[(table["variable"] == "trade_barrier") & (table["entity"] == "UZB") & (table["year"] == 2000)]
+    by_draw = barrier.groupby("draw")["value"]
+    # Karimov's trade regime follows his disposition alone: one value per draw, more closed
+    # at the low end of his range
+    assert (by_draw.nunique() == 1).all() and by_draw.mean().is_monotonic_decreasing
+
+
 def test_draws_follow_the_weights(tmp_path):
     posterior = read_posterior(_posterior(tmp_path, weights=(0.0, 1.0, 0.0)))
     assert set(posterior.sample(50, seed=1)) == {11}
@@ -79,6 +91,8 @@ def test_a_parameter_set_file_runs_without_draws(tmp_path):
 @pytest.mark.parametrize(("text", "message"), [
     ("draw,trust_initial\n0,0.5\n", "draw, weight"),
     ("draw,weight,charisma\n0,1,0.5\n", "unknown: charisma"),
+    ("draw,weight,disposition:UZB:Nobody\n0,1,0.5\n", "unknown: disposition:UZB:Nobody"),
+    ("draw,weight,disposition:UZB:Karimov\n0,1,1.5\n", r"quantiles of dispositions inside \[0, 1\]"),
     ("draw,weight,trust_initial\n0,1,5.0\n", "documented ranges"),
     ("draw,weight,trust_initial\n0,-1,0.5\n", "weight"),
     ("draw,weight,trust_initial\n3,1,0.5\n3,1,0.6\n", "each draw id must be unique; repeated: 3"),

@@ -53,7 +53,7 @@ def plot_posterior_marginals(prior: np.ndarray, posterior: pd.DataFrame, bounds:
         ax.set_yticks([])
         ax.tick_params(labelsize=6.5)
         ax.set_title(name, fontsize=7.5)
-        unit = specs[name].unit if name in specs else "value"
+        unit = specs[name].unit if name in specs else "quantile of the coded range"
         ax.set_xlabel(textwrap.shorten(unit, 34, placeholder="\u2026"), fontsize=6.5, parse_math=False)
         if k % columns == 0:
             ax.set_ylabel("density", fontsize=7)

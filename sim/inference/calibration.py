@@ -5,8 +5,13 @@ The posterior of the parameters given the patterns (Sections 1.2 and 7.8 of docs
 - Priors are blind: every free parameter's prior is uniform over its documented range in
   ``sim/data/parameters.csv``. A narrower prior needs a source outside casim's own results
   (``[priors.NAME]`` with ``low``, ``high`` and ``source``); ranges are never narrowed to fit.
-- Every run draws the leaders' dispositions from their coded ranges (:mod:`sim.inputs.leaders`), so
-  the posterior is over the parameters with the dispositions and chance integrated out.
+- The dispositions of the leaders in office up to the last year the distance uses are
+  inferred with the parameters (``infer_dispositions``, default true): each is a quantile
+  of his coded distribution, uniform on [0, 1] in the prior, so the prior is the coded
+  triangle (:mod:`sim.inputs.leaders`). History was played once, by one Karimov, so the
+  posterior conditions his disposition on it as it conditions the parameters; later
+  leaders, whom the patterns in use do not see, are drawn in every run, and chance is
+  integrated out.
 - The distance of a run to the narrative is the weighted root mean square of how far it
   misses each pattern in use, with correlated patterns weighted down (:mod:`sim.inference.summaries`).
 - The sampler is ABC-SMC (:mod:`sim.inference.abc_smc`), whose populations are simulated as blocks of
@@ -37,6 +42,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.inference.abc_smc import Generation, Result, Sample, Sampler, Settings
 from sim.inference.patterns import PATTERNS_FILE, PatternSet, load_patterns, statistics
 from sim.inference.summaries import PatternDistance, pattern_distance, prior_predictive_table
+from sim.inputs.leaders import leader_table, quantile_column
 from sim.inputs.parameters import parameter_specs
 from sim.inputs.posterior import POSTERIOR_FILE, contraction, highest_density_draw
 from sim.inputs.scenario import Scenario, load_scenario, resolve_path
@@ -117,6 +123,7 @@ class Calibration(Strict):
     smc: SMC = Field(default_factory=SMC)
     priors: dict[str, Prior] = Field(default_factory=dict)
     fixed: dict[str, str] = Field(default_factory=dict)
+    infer_dispositions: bool = True
     coverage: Coverage = Field(default_factory=Coverage)
 
     @field_validator("priors")
@@ -148,6 +155,12 @@ class Calibration(Strict):
         free = [name for name, spec in specs.items() if spec.factor != INDEX_FACTOR and name not in self.fixed]
         return {name: (self.priors[name].low, self.priors[name].high) if name in self.priors
                 else (specs[name].min, specs[name].max) for name in free}
+
+    def all_priors(self, scenario: Scenario, patterns: PatternSet) -> dict[str, tuple[float, float]]:
+        """The parameters' priors (:meth:`bounds`) and, with ``infer_dispositions``, the
+        quantile of each leader the patterns in use see (:func:`disposition_priors`)."""
+        inferred = disposition_priors(scenario, patterns, self.use) if self.infer_dispositions else {}
+        return {**self.bounds(), **inferred}
 
     def fixed_values(self) -> dict[str, float]:
         """Fixed parameters at their documented (hand-set) defaults."""
@@ -188,6 +201,16 @@ def scenario_for(path: Path, calibration: Calibration, patterns: PatternSet) -> 
     return scenario
 
 
+def disposition_priors(scenario: Scenario, patterns: PatternSet, use: str) -> dict[str, tuple[float, float]]:
+    """A uniform prior on [0, 1] for the quantile of each coded leader of the scenario who took
+    office by the last year the patterns in use cover (the cut-off for ``in-sample``) and whose
+    coded range has a width."""
+    last = patterns.calibration_cutoff if use == "in-sample" else patterns.last_year
+    coded = leader_table()
+    return {quantile_column(d.key): (0.0, 1.0) for d in scenario.driver_paths().dispositions
+            if d.key in coded and coded[d.key].first_full_year <= last and d.high > d.low}
+
+
 def patterns_in_use(patterns: PatternSet, use: str) -> list[str]:
     """The ids of the patterns the distance uses: all, or those up to the cut-off."""
     return [p.id for p in patterns.patterns if use == "all" or patterns.in_sample(p)]
@@ -200,7 +223,8 @@ def pattern_statistics(scenario: Scenario, patterns: PatternSet, names: list[str
                        theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """Every pattern's statistic (B, P) in one run per parameter set (B, k) and seed (B,).
 
-    Each run draws the leaders' dispositions from its own seed. Runs in a worker process.
+    ``names`` may hold leaders' quantiles (``disposition:KEY``); every other leader's
+    disposition is drawn from the run's seed. Runs in a worker process.
     """
     params = {**fixed, **{name: theta[:, k] for k, name in enumerate(names)}}
     trajectory = simulate(scenario, seeds, params, record=patterns.recorded())
@@ -359,7 +383,7 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
     calibration, patterns, patterns_path = load_calibration(path)
     scenario = scenario_for(path, calibration, patterns)
     used = patterns_in_use(patterns, calibration.use)
-    bounds = calibration.bounds()
+    bounds = calibration.all_priors(scenario, patterns)
     names = list(bounds)
     low, high = np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names])
     fixed = calibration.fixed_values()
@@ -402,13 +426,17 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
     record = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": "replenishment ABC-SMC with ABC-MCMC moves (Drovandi and Pettitt 2011; "
-                  "sim/inference/abc_smc.py), one run per particle, leaders' dispositions drawn in every run",
+                  "sim/inference/abc_smc.py), one run per particle; "
+                  + ("the dispositions of the leaders the patterns in use see inferred as quantiles of their coded "
+                     "ranges (disposition:* columns), later leaders drawn in every run" if calibration.infer_dispositions
+                     else "leaders' dispositions drawn in every run"),
         "calibration_file": _relative(path),
         "calibration_sha256": _sha256(path),
         "settings": calibration.model_dump(mode="json"),
         "priors": {name: [bounds[name][0], bounds[name][1]] for name in names},
         "prior_sources": {name: prior.source for name, prior in calibration.priors.items()}
         or "every prior is the documented range of sim/data/parameters.csv",
+        "inferred_dispositions": [name for name in names if name.startswith("disposition:")],
         "fixed": {name: {"value": fixed[name], "reason": calibration.fixed[name]} for name in fixed},
         "patterns_file": _relative(patterns_path),
         "patterns_sha256": identity["patterns_sha256"],

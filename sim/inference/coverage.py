@@ -102,7 +102,7 @@ def truth_ranks(theta: np.ndarray, weights: np.ndarray, truth: np.ndarray) -> np
     weights = weights / weights.sum()
     below = (weights[:, None] * (theta < truth[None, :])).sum(axis=0)
     tied = (weights[:, None] * (theta == truth[None, :])).sum(axis=0)
-    return below + 0.5 * tied
+    return np.clip(below + 0.5 * tied, 0.0, 1.0)  # the weights' rounding can pass 1 by an ulp
 
 
 def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageReport:
@@ -113,7 +113,7 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     started = time.perf_counter()
     calibration, patterns, patterns_path = load_calibration(path)
     scenario = scenario_for(Path(path), calibration, patterns)
-    bounds = calibration.bounds()
+    bounds = calibration.all_priors(scenario, patterns)
     names = list(bounds)
     low, high = np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names])
     settings = calibration.settings(calibration.coverage.smc, seed=calibration.coverage.seed)

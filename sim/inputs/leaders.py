@@ -11,11 +11,19 @@ mode at the central value, unless it asks for central values. The draw of one le
 depends only on the run's disposition key and on the leader's name (a hash), so two
 scenarios that share a key draw the same value for the same leader (paired comparisons),
 and adding a leader to a scenario shifts no other leader's draw.
+
+The past is one history, played by one Karimov: the calibration infers the dispositions of
+the leaders in office in the years its patterns cover together with the parameters, each
+as a quantile of his coded distribution (a column ``disposition:UZB:Karimov`` of the
+posterior, uniform on [0, 1] in the prior, so the prior is the coded triangle). A run whose
+posterior draw holds a leader's quantile takes his disposition from it instead of from the
+key (:func:`split_quantiles`); later and hypothetical leaders are still drawn.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -27,6 +35,8 @@ from sim.inputs.randomness import RandomStreams
 
 # The random stream of disposition draws (the yearly streams are 0-3, sim.model.dynamics).
 STREAM_DISPOSITION = 4
+# Posterior columns of inferred dispositions: this prefix and the leader's key.
+QUANTILE_PREFIX = "disposition:"
 FIRST_YEAR = 1991
 # The four indicators of the coding rule (docs/dispositions.md, Section 1.3).
 INDICATORS = ("doctrine", "trade_regime", "visa_regime", "statements")
@@ -145,16 +155,39 @@ def leaders_in_1991() -> dict[str, Leader]:
     return found
 
 
-def draw(dispositions: list[Disposition], keys: np.ndarray, central: bool = False) -> np.ndarray:
+def quantile_column(key: str) -> str:
+    """The posterior column of a leader's inferred quantile, e.g. ``disposition:UZB:Karimov``."""
+    return QUANTILE_PREFIX + key
+
+
+def is_quantile_column(name: str) -> bool:
+    """Whether ``name`` is the quantile column of a coded leader."""
+    return name.startswith(QUANTILE_PREFIX) and name[len(QUANTILE_PREFIX):] in leader_table()
+
+
+def split_quantiles(values: Mapping[str, float | np.ndarray]) -> tuple[dict, dict[str, float | np.ndarray]]:
+    """Parameter values and leaders' quantiles apart: ``({name: value}, {leader key: quantile})``."""
+    parameters = {name: v for name, v in values.items() if not name.startswith(QUANTILE_PREFIX)}
+    quantiles = {name[len(QUANTILE_PREFIX):]: v for name, v in values.items() if name.startswith(QUANTILE_PREFIX)}
+    return parameters, quantiles
+
+
+def draw(dispositions: list[Disposition], keys: np.ndarray, central: bool = False,
+         quantiles: Mapping[str, float | np.ndarray] | None = None) -> np.ndarray:
     """Each run's value of every disposition (R, len(dispositions)).
 
     Args:
         dispositions: the distributions to draw from.
         keys: one disposition key per run (R,); runs with the same key draw the same values.
-        central: take every central value instead of drawing.
+        central: take every central value instead of drawing (over ``quantiles`` too).
+        quantiles: inferred quantiles by leader key (floats or (R,) arrays, from a posterior
+            draw): these leaders take the value at their quantile instead of a drawn one.
     """
     keys = np.asarray(keys)
     if central:
         return np.tile([d.central for d in dispositions], (len(keys), 1)).astype(float)
     uniforms = RandomStreams(keys).uniform_at(STREAM_DISPOSITION, np.array([d.element for d in dispositions]))
-    return np.stack([d.quantile(uniforms[:, k]) for k, d in enumerate(dispositions)], axis=1)
+    quantiles = quantiles or {}
+    return np.stack([d.quantile(np.broadcast_to(np.asarray(quantiles[d.key], dtype=float), (len(keys),))
+                                if d.key in quantiles else uniforms[:, k])
+                     for k, d in enumerate(dispositions)], axis=1)

@@ -1,11 +1,13 @@
 """The posterior of the parameters, and how runs draw from it.
 
 ``sim/data/posterior.csv`` is the weighted sample of the shipped calibration (one row per
-draw: ``draw``, ``weight``, ``distance`` and a column per calibrated parameter), with its
+draw: ``draw``, ``weight``, ``distance``, a column per calibrated parameter and one per
+inferred disposition, ``disposition:COUNTRY:Leader``, :mod:`sim.inputs.leaders`), with its
 provenance in ``posterior.json`` beside it (:mod:`sim.inference.calibration`). By default every run
 pairs each replicate's seed with a posterior draw and with the leaders' dispositions drawn
 from a disposition key (:func:`plan`), so an answer carries the uncertainty of the
-parameters, of the dispositions and of chance. ``--parameters point`` runs the posterior's
+parameters, of the dispositions and of chance. The past leaders whose dispositions the
+draw infers take them from the draw; the others are drawn from the key. ``--parameters point`` runs the posterior's
 highest-density draw instead, and ``--parameters FILE`` a posterior or a single parameter
 set of one's own.
 
@@ -31,6 +33,7 @@ import pandas as pd
 from pydantic import AfterValidator, BeforeValidator
 from scipy.stats import gaussian_kde
 
+from sim.inputs.leaders import is_quantile_column
 from sim.inputs.parameters import parameter_specs
 from sim.inputs.randomness import replicate_seeds
 from sim.io.input_files import FiniteFloat, InputError, read_csv, validated
@@ -75,7 +78,7 @@ class Posterior:
 
     Attributes:
         draws: one row per draw, indexed by ``draw``: ``weight`` and the parameters.
-        names: the calibrated parameters.
+        names: the calibrated parameters and the inferred quantiles of leaders' dispositions.
         record: the provenance (``posterior.json``), ``{}`` if there is none.
         path: the file it was read from.
         digest: SHA-256 of that file.
@@ -106,8 +109,13 @@ class Posterior:
         """The highest-density draw (named in the provenance, else estimated)."""
         if "point_draw" in self.record:
             return int(self.record["point_draw"])
-        bounds = {name: (parameter_specs()[name].min, parameter_specs()[name].max) for name in self.names}
-        return highest_density_draw(self.draws.reset_index(), bounds)
+        return highest_density_draw(self.draws.reset_index(), prior_bounds(self.names))
+
+
+def prior_bounds(names: list[str]) -> dict[str, tuple[float, float]]:
+    """The documented range of each parameter, and [0, 1] for a leader's quantile."""
+    specs = parameter_specs()
+    return {name: (0.0, 1.0) if is_quantile_column(name) else (specs[name].min, specs[name].max) for name in names}
 
 
 def read_posterior(path: str | Path) -> Posterior:
@@ -128,15 +136,18 @@ def read_posterior(path: str | Path) -> Posterior:
                              f"{', '.join(str(d) for d in repeated[:5])}")
     specs = parameter_specs()
     names = [c for c in table.columns if c not in ("draw", "weight", "distance")]
-    unknown = [name for name in names if name not in specs]
+    unknown = [name for name in names if name not in specs and not is_quantile_column(name)]
     if unknown or not names:
         raise PosteriorError(f"{path}: a posterior needs columns draw, weight and parameters of "
-                             f"sim/data/parameters.csv{'; unknown: ' + ', '.join(unknown) if unknown else ''}")
+                             f"sim/data/parameters.csv (and disposition:COUNTRY:Leader quantiles of coded leaders)"
+                             f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}")
     values = table[names].to_numpy(dtype=float)
     weights = table["weight"].to_numpy(dtype=float)
-    low, high = np.array([specs[n].min for n in names]), np.array([specs[n].max for n in names])
+    bounds = prior_bounds(names)
+    low, high = np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names])
     if not np.all(np.isfinite(values)) or np.any(values < low) or np.any(values > high):
-        raise PosteriorError(f"{path}: parameter values must be finite and inside the documented ranges")
+        raise PosteriorError(f"{path}: parameter values must be finite and inside the documented ranges "
+                             "(quantiles of dispositions inside [0, 1])")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
         raise PosteriorError(f"{path}: weight must be finite, non-negative and not all zero")
     beside = path.with_suffix(".json")

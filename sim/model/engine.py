@@ -70,7 +70,8 @@ def simulate(
     Args:
         scenario: a validated scenario.
         seeds: one seed per replicate (R,).
-        params: parameter values over the scenario's (floats, or (R,) arrays for designs).
+        params: parameter values over the scenario's (floats, or (R,) arrays for designs), and
+            leaders' inferred quantiles (``disposition:KEY`` columns of a posterior draw).
         on_year: called after each simulated year (progress).
         record: the ``(scope, variable)`` pairs to keep (default: all); batches keep only
             what their outcomes need.
@@ -80,12 +81,13 @@ def simulate(
         central_dispositions: every leader at his central value instead of a draw.
     """
     geo = load_geography()
-    parameters = Parameters({**scenario.assumed_parameters, **(params or {})})
+    values, quantiles = leaders.split_quantiles({**scenario.assumed_parameters, **(params or {})})
+    parameters = Parameters(values)
     weights = scenario.index_weights.model_dump()
     drivers = scenario.driver_paths()
     streams = RandomStreams(seeds)
     keys = np.asarray(seeds if disposition_keys is None else disposition_keys)
-    dispositions = leaders.draw(drivers.dispositions, keys, central=central_dispositions)
+    dispositions = leaders.draw(drivers.dispositions, keys, central=central_dispositions, quantiles=quantiles)
     world = start(scenario, seeds, parameters)
     years = scenario.years
     series: dict[str, dict[str, np.ndarray]] = {}

@@ -34,8 +34,9 @@ class CentralAsia(mesa.Model):
             shipped scenario (default ``"baseline"``).
         rng: an integer seed (the replicate seed: the same as in the tidy table's ``seed``
             column), or a numpy Generator from which one is drawn, or None.
-        draw: a draw of the shipped posterior (the tidy table's ``draw`` column); default:
-            the parameters' defaults (the posterior's highest-density draw).
+        draw: a draw of the shipped posterior (the tidy table's ``draw`` column): its
+            parameters and the dispositions it infers for past leaders; default: the
+            parameters' defaults (the posterior's highest-density draw), every leader drawn.
         disposition_key: what the leaders' dispositions are drawn from (default: the seed,
             as in a run of the engine with one seed per draw).
         central_dispositions: every leader at his central value instead of a draw.
@@ -67,12 +68,14 @@ class CentralAsia(mesa.Model):
             drawn = {name: float(values[0]) for name, values in posterior.values([draw]).items()
                      if name not in self.casim_scenario.assumed_parameters}
         self.draw = NO_DRAW if draw is None else draw
+        drawn, quantiles = leaders.split_quantiles(drawn)
         self.params = Parameters({**drawn, **self.casim_scenario.assumed_parameters, **parameters})
         self.geography = load_geography()
         self.drivers = self.casim_scenario.driver_paths()
         self.streams = RandomStreams(np.array([self.replicate_seed]))
         key = self.replicate_seed if disposition_key is None else disposition_key
-        self.dispositions = leaders.draw(self.drivers.dispositions, np.array([key]), central=central_dispositions)
+        self.dispositions = leaders.draw(self.drivers.dispositions, np.array([key]), central=central_dispositions,
+                                         quantiles=quantiles)
         self.world = start(self.casim_scenario, self.streams.seeds, self.params)
         self.year = FIRST_YEAR - 1
         self.drivers_now = self.drivers.at(FIRST_YEAR, self.dispositions)
