@@ -349,10 +349,13 @@ def command_calibrate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     record = result.record
-    strong = int((result.contraction["contraction"] >= 0.5).sum())
+    inferred = result.contraction["name"].isin(record["inferred_dispositions"])
+    strong = result.contraction["contraction"] >= 0.5
     print(f"casim: {len(record['generations'])} generations, {record['runs']:,} runs, final tolerance "
           f"{record['generations'][-1]['epsilon']:.4f} ({record['stopped']}); {record['draws']} weighted draws; "
-          f"{strong} of {len(result.contraction)} parameters contract by 0.5 or more; {record['wall_time_s']:.0f} s")
+          f"{int((strong & ~inferred).sum())} of {int((~inferred).sum())} parameters and "
+          f"{int((strong & inferred).sum())} of {int(inferred.sum())} inferred dispositions contract by 0.5 or more; "
+          f"{record['wall_time_s']:.0f} s")
     print(f"casim: wrote {out}/" + (f" and the posterior to {target}" if target else ""))
     return 0
 

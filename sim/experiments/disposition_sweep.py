@@ -2,9 +2,10 @@
 
 Each leader's disposition is coded with a range (docs/dispositions.md). For every leader of
 the baseline, this sweep holds his disposition at ``levels`` values from the low to the
-high end of his range, while every run still draws the other leaders' dispositions, a
-posterior draw and a seed (:func:`sim.inputs.posterior.plan`; the same for every value, so the
-values are compared run by run). At each value it measures the headline answers:
+high end of his range, while every run keeps its posterior draw (with the other leaders'
+dispositions it infers), the other leaders' drawn dispositions and its seed
+(:func:`sim.inputs.posterior.plan`; the same for every value, so the values are compared run
+by run). At each value it measures the headline answers:
 
 - ``opening_effect``: the 2019-2030 integration index of the baseline less that of
   ``no_opening_2016`` (mean over paired runs), and ``opening_raises_index``: the share of

@@ -51,7 +51,7 @@ def _replicates(table: pd.DataFrame) -> dict[str, int]:
 def _runs(table: pd.DataFrame) -> str:
     """What a band spans: runs over the posterior (its draws, the dispositions and chance) or replicates."""
     if "draw" in table and (table["draw"] >= 0).any():
-        return "runs (posterior draws, drawn dispositions, seeds)"
+        return "runs (posterior draws, dispositions, seeds)"
     return "replicates"
 
 

@@ -44,5 +44,5 @@ def plot_tensions(rates: pd.DataFrame, patterns: pd.DataFrame, summary: dict, pa
     right.set_title("Patterns below the pass level", loc="left")
     right.legend(frameon=False, loc="lower right", fontsize=8)
     fig.suptitle(f"Pass rates by posterior draw: {summary['draws']} draws x {summary['runs_per_draw']} runs, "
-                 "each run its own dispositions and seed", fontsize=10)
+                 "each run its seed and its later leaders' dispositions", fontsize=10)
     return save_figure(fig, path)

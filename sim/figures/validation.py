@@ -327,6 +327,6 @@ def plot_pattern_grid(table: pd.DataFrame, patterns, scores: pd.DataFrame, path:
     if cf_name and other_scores:
         cf_reproduced = sum(other_scores.get(p.id, (0.0,))[0] >= _PASS_LEVEL for p in patterns.patterns)
         title += f"; {cf_reproduced} in the counterfactual {cf_name}"
-    fig.suptitle(f"{title}\n(pass = share of the runs, each a posterior draw, drawn dispositions and a seed, "
+    fig.suptitle(f"{title}\n(pass = share of the runs, each a posterior draw, its dispositions and a seed, "
                  f"satisfying the pattern; reproduced when \u2265 {_PASS_LEVEL:g})", fontsize=12)
     return save_figure(fig, path)

@@ -5,8 +5,8 @@ pattern below the pass level may fail for two different reasons: no draw holds i
 dispositions and chance leave it below the level whatever the parameters, or a mechanism is
 missing), or some draws hold it but they are not the draws that hold other patterns (the
 patterns pull the parameters apart, and the calibration trades one for the other). Running
-each of ``draws`` posterior draws ``runs_per_draw`` times, each run with its own leaders'
-dispositions and seed, gives every pattern's pass rate per draw and tells the two apart:
+each of ``draws`` posterior draws ``runs_per_draw`` times, each run with its own seed and
+its own dispositions of the leaders the draw does not infer, gives every pattern's pass rate per draw and tells the two apart:
 a pattern's best draw, the share of draws that hold it, and the pairs of failing patterns
 whose per-draw pass rates correlate negatively across draws (in tension).
 
@@ -41,7 +41,8 @@ def draw_plan(source: ParameterSource, draws: int, runs_per_draw: int, seed: int
     """``draws`` posterior draws (by weight, from ``seed``), each run ``runs_per_draw`` times.
 
     Unlike :func:`sim.inputs.posterior.plan`, every run has its own disposition key (its own
-    seed), so a draw's pass rate is over the dispositions and chance; the plan's
+    seed), so a draw's pass rate is over chance and the dispositions the draw does not infer
+    (those of leaders after the calibration's last year); the plan's
     ``seeds_per_draw`` is 1 in that sense (one seed per disposition key).
     """
     chosen = np.repeat(source.posterior.sample(draws, seed), runs_per_draw)

@@ -260,7 +260,7 @@ def _facts_tensions(record: dict) -> list[tuple[str, str]]:
             ("Patterns", (f"<code>{esc(record.get('patterns_file', ''))}</code>, sha256 "
                          f"<code>{esc(record.get('patterns_sha256', ''))}</code>")),
             ("Runs", esc(f"{record['draws']} posterior draws x {record['runs_per_draw']} runs each "
-                         f"({record['runs']:,}), every run its own dispositions and seed; seed {record['seed']}"))]
+                         f"({record['runs']:,}), every run its seed and its later leaders' dispositions; seed {record['seed']}"))]
 
 
 FACTS = {"run": _facts_run, "compare": _facts_compare, "batch": _facts_batch, "validate": _facts_validate,
@@ -500,7 +500,7 @@ def _numbers_validate(folder: Path, record: dict, analysis: Path | None) -> str:
         # the numbers first, so a narrow page never scrolls them out of view; the words last
         shown = shown.join(table[["window", "factor", "statement"]])
         parts.append(_table(shown, f"Pass rate: share of the {record['replicates']} runs (each a posterior draw, "
-                            "drawn dispositions and a seed) satisfying the pattern (reproduced when ≥ "
+                            "its dispositions and a seed) satisfying the pattern (reproduced when ≥ "
                             f"{record['pass_level']:g}); prior pass rate: share of the calibration's prior runs; "
                             "uninformative: prior pass rate ≥ 0.8; counterfactual: pass rate under the "
                             "counterfactual, for the patterns of the opening."))
