@@ -78,3 +78,22 @@ def test_every_calibrated_parameter_says_which_data_would_pin_it():
     for name, shrink in zip(contraction["name"], contraction["contraction"]):
         if name.startswith("disposition:"):
             assert (DISPOSITION_PINNED_BY in rows[name]) == (shrink < CONTRACTED), name
+
+
+def test_inferred_dispositions_are_shown_in_the_leaders_own_units(tmp_path):
+    """The table maps the posterior's quantiles back to dispositions through the coded triangle,
+    and says which leaders the fit to 2016 leaves to be drawn."""
+    from sim.inputs.leaders import leader
+
+    columns = ["name", "prior_low", "prior_high", "posterior_p05", "posterior_median", "posterior_p95", "contraction"]
+    shipped = pd.DataFrame([["trust_initial", 0, 1, 0.2, 0.5, 0.8, 0.1],
+                            ["disposition:UZB:Karimov", 0, 1, 0.0, 0.5, 1.0, 0.0],
+                            ["disposition:UZB:Mirziyoyev", 0, 1, 1.0, 1.0, 1.0, 1.0]], columns=columns)
+    shipped.to_csv(tmp_path / "contraction.csv", index=False)
+    shipped.iloc[:2].to_csv(tmp_path / "contraction_to_2016.csv", index=False)
+    rows = [line for line in BLOCKS["inferred_dispositions"](tmp_path).splitlines() if line.startswith("| UZB")]
+    karimov = leader("UZB", "Karimov").disposition
+    middle = karimov.quantile(pd.Series([0.5]).to_numpy())[0]
+    assert f"{middle:.2f} ({karimov.low:.2f}-{karimov.high:.2f})" in rows[0]
+    assert "drawn (after the cut-off)" in rows[1] and "1.00 (1.00-1.00)" in rows[1]
+    assert not any("trust_initial" in line for line in BLOCKS["inferred_dispositions"](tmp_path).splitlines())

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.inputs.leaders import QUANTILE_PREFIX
+from sim.inputs.leaders import QUANTILE_PREFIX, leader_table
 from sim.io.output import write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -356,6 +356,33 @@ def dispositions_block(headline: Path) -> str:
     return _markdown(shown[["country", "leader", "from", "range", "opening effect across range", "flips"]])
 
 
+def inferred_dispositions_block(headline: Path) -> str:
+    """Where the record puts each inferred leader within his coded range: the disposition at the
+    posterior's 5%, 50% and 95% quantiles (the quantile function is monotone), by calibration."""
+    tables = [(label, _read(headline, name)) for label, name in (("fit to 2016", "contraction_to_2016.csv"),
+                                                                  ("shipped", "contraction.csv"))]
+    tables = [(label, table.set_index("name")) for label, table in tables if table is not None]
+    names = list(dict.fromkeys(n for _, t in tables for n in t.index if n.startswith(QUANTILE_PREFIX)))
+    if not names:
+        return ""
+    coded = leader_table()
+    rows = []
+    for name in names:
+        leader = coded[name.removeprefix(QUANTILE_PREFIX)]
+        spread = leader.disposition
+        row = {"country": leader.country, "leader": leader.leader, "from": leader.first_full_year,
+               "coded (central, range)": f"{spread.central:.2f} ({spread.low:.2f}-{spread.high:.2f})"}
+        for label, table in tables:
+            if name not in table.index:
+                row[f"inferred, {label}: median (5-95%)"] = "drawn (after the cut-off)"
+                continue
+            low, mid, high = spread.quantile(table.loc[name, ["posterior_p05", "posterior_median", "posterior_p95"]]
+                                             .to_numpy(dtype=float))
+            row[f"inferred, {label}: median (5-95%)"] = f"{mid:.2f} ({low:.2f}-{high:.2f})"
+        rows.append(row)
+    return _markdown(pd.DataFrame(rows))
+
+
 def _signed(value: float, digits: int = 3) -> str:
     return f"{round(value, digits) + 0.0:+.{digits}f}"
 
@@ -475,6 +502,7 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "contraction": contraction_block,
     "coverage": coverage_block,
     "dispositions": dispositions_block,
+    "inferred_dispositions": inferred_dispositions_block,
     "dose_response": dose_response_block,
 }
 _BLOCK = re.compile(r"(<!-- headline:(\w+) -->\n)(.*?)(<!-- /headline:\2 -->)", re.DOTALL)
