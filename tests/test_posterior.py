@@ -154,3 +154,21 @@ def test_a_shipped_posterior_with_a_removed_parameter_is_one_clear_error(monkeyp
         monkeypatch.undo()
         parameters.parameter_specs.cache_clear()
     assert "trust_initial" in parameters.parameter_specs()
+
+
+def test_a_shipped_posterior_that_infers_dispositions_sets_the_defaults(monkeypatch):
+    """The shipped posterior's quantile columns are not parameters: the specs skip them."""
+    from sim.inputs import parameters
+
+    shipped = parameters.read_table(parameters.POSTERIOR)
+    inferring = shipped.assign(**{"disposition:UZB:Karimov": 0.3})
+    real_read = parameters.read_table
+    monkeypatch.setattr(parameters, "read_table",
+                        lambda name: inferring if name == parameters.POSTERIOR else real_read(name))
+    parameters.parameter_specs.cache_clear()
+    try:
+        specs = parameters.parameter_specs()
+        assert "disposition:UZB:Karimov" not in specs and "trust_initial" in specs
+    finally:
+        monkeypatch.undo()
+        parameters.parameter_specs.cache_clear()

@@ -21,6 +21,7 @@ from importlib import resources
 import numpy as np
 
 from sim.inputs.geography import read_table
+from sim.inputs.leaders import QUANTILE_PREFIX
 from sim.io.input_files import InputError
 
 
@@ -52,7 +53,9 @@ def parameter_specs() -> dict[str, ParameterSpec]:
     if record["calibrated"]:
         draws = read_table(POSTERIOR).set_index("draw")
         point = draws.loc[record["point_draw"]]
-        names = draws.columns.drop(["weight", "distance"], errors="ignore")
+        # the posterior's other columns are leaders' inferred dispositions (sim.inputs.leaders)
+        names = [name for name in draws.columns.drop(["weight", "distance"], errors="ignore")
+                 if not name.startswith(QUANTILE_PREFIX)]
         unknown = [name for name in names if name not in specs]
         if unknown:  # e.g. a posterior shipped before a parameter was removed: recalibrate
             raise InputError(f"sim/data/{POSTERIOR}.csv: columns {', '.join(unknown)}: not parameters of "
