@@ -349,7 +349,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     record = result.record
-    inferred = result.contraction["name"].isin(record["inferred_dispositions"])
+    inferred = result.contraction["name"].isin(list(record["inferred_dispositions"]))
     strong = result.contraction["contraction"] >= 0.5
     print(f"casim: {len(record['generations'])} generations, {record['runs']:,} runs, final tolerance "
           f"{record['generations'][-1]['epsilon']:.4f} ({record['stopped']}); {record['draws']} weighted draws; "

@@ -11,6 +11,7 @@ import pytest
 
 from sim.cli import main
 from sim.inference.calibration import CalibrationError, load_calibration
+from sim.inputs.leaders import leader_table
 from sim.inputs.parameters import calibration_record, parameter_specs
 
 FREE = ("deal_threshold", "trust_learning_rate")  # in the order of parameters.csv
@@ -47,7 +48,9 @@ def test_tiny_calibration_end_to_end(tiny, capsys):
     record = json.loads((out / "posterior.json").read_text())
     assert record["priors"] == {**{name: [specs[name].min, specs[name].max] for name in FREE},
                                 **{name: [0.0, 1.0] for name in INFERRED}}
-    assert record["inferred_dispositions"] == list(INFERRED)
+    assert list(record["inferred_dispositions"]) == list(INFERRED)
+    karimov = leader_table()["UZB:Karimov"].disposition
+    assert record["inferred_dispositions"]["disposition:UZB:Karimov"] == [karimov.low, karimov.central, karimov.high]
     assert record["patterns_used"] == ["trust_falls", "barter_deals"]  # the 1999-2000 one is out-of-sample
     assert record["point_draw"] in set(posterior["draw"])
     assert record["draws"] == 20 and record["runs"] == generations["runs"].sum()

@@ -79,10 +79,10 @@ def test_an_inferred_quantile_replaces_the_draw():
     inferred = leaders.draw([karimov, tokayev], keys, quantiles={"UZB:Karimov": np.array([0.0, 0.5, 1.0])})
     np.testing.assert_allclose(inferred[:, 0], [karimov.low, karimov.quantile(np.array([0.5]))[0], karimov.high])
     np.testing.assert_array_equal(inferred[:, 1], drawn[:, 1])  # a leader without a quantile is drawn
-    # one float serves every run; central values override the quantiles
+    # one float serves every run; central values replace the draws, not the inferred quantiles
     assert np.all(leaders.draw([karimov], keys, quantiles={"UZB:Karimov": 1.0}) == karimov.high)
-    central = leaders.draw([karimov], keys, central=True, quantiles={"UZB:Karimov": 1.0})
-    assert np.all(central == karimov.central)
+    central = leaders.draw([karimov, tokayev], keys, central=True, quantiles={"UZB:Karimov": 1.0})
+    assert np.all(central[:, 0] == karimov.high) and np.all(central[:, 1] == tokayev.central)
 
 
 def test_runs_take_inferred_dispositions_from_their_parameters():
@@ -102,3 +102,7 @@ def test_runs_take_inferred_dispositions_from_their_parameters():
     assert np.ptp(drawn) > 0.0
     assert leaders.split_quantiles({"trust_initial": 0.5, "disposition:UZB:Karimov": 0.2}) == (
         {"trust_initial": 0.5}, {"UZB:Karimov": 0.2})
+    with pytest.raises(ValueError, match="no coded leader 'UZB:Karimovv'"):
+        simulate(scenario, seeds, {"disposition:UZB:Karimovv": 0.2}, record=record)
+    with pytest.raises(ValueError, match="disposition:UZB:Karimov = 1.5: a quantile of the coded range"):
+        simulate(scenario, seeds, {"disposition:UZB:Karimov": 1.5}, record=record)

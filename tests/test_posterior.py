@@ -57,6 +57,15 @@ def test_a_posterior_that_infers_a_disposition_drives_runs_with_it(tmp_path):
     assert (by_draw.nunique() == 1).all() and by_draw.mean().is_monotonic_decreasing
 
 
+def test_a_posterior_fitted_to_another_coding_of_a_leader_is_refused(tmp_path):
+    path = _posterior(tmp_path, **{"disposition:UZB:Karimov": [0.0, 0.5, 1.0]})
+    record = json.loads(tmp_path.joinpath("posterior.json").read_text())
+    record["inferred_dispositions"] = {"disposition:UZB:Karimov": [0.2, 0.5, 0.8]}
+    tmp_path.joinpath("posterior.json").write_text(json.dumps(record))
+    with pytest.raises(PosteriorError, match=r"disposition:UZB:Karimov: coded \[0.2, 0.5, 0.8\] .* rerun casim"):
+        read_posterior(path)
+
+
 def test_draws_follow_the_weights(tmp_path):
     posterior = read_posterior(_posterior(tmp_path, weights=(0.0, 1.0, 0.0)))
     assert set(posterior.sample(50, seed=1)) == {11}
@@ -86,6 +95,12 @@ def test_a_parameter_set_file_runs_without_draws(tmp_path):
     path.write_text("name,value\ntrust_initial,0.3\n")
     runs = plan(1, 4, 1, parameter_source(str(path)))
     assert set(runs.draws) == {NO_DRAW} and runs.parameters == {"trust_initial": 0.3}
+    # a set may carry a leader's inferred disposition, as an exported draw does
+    path.write_text("name,value\ntrust_initial,0.3\ndisposition:UZB:Karimov,0.25\n")
+    assert plan(1, 2, 1, parameter_source(str(path))).parameters["disposition:UZB:Karimov"] == 0.25
+    path.write_text("name,value\ndisposition:UZB:Karimov,1.25\n")
+    with pytest.raises(PosteriorError, match=r"disposition:UZB:Karimov = 1.25 is outside \[0, 1\]"):
+        parameter_source(str(path))
 
 
 @pytest.mark.parametrize(("text", "message"), [

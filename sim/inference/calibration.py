@@ -42,9 +42,9 @@ from pydantic import Field, field_validator, model_validator
 from sim.inference.abc_smc import Generation, Result, Sample, Sampler, Settings
 from sim.inference.patterns import PATTERNS_FILE, PatternSet, load_patterns, statistics
 from sim.inference.summaries import PatternDistance, pattern_distance, prior_predictive_table
-from sim.inputs.leaders import leader_table, quantile_column
+from sim.inputs.leaders import QUANTILE_PREFIX, leader_table, quantile_column
 from sim.inputs.parameters import parameter_specs
-from sim.inputs.posterior import POSTERIOR_FILE, contraction, highest_density_draw
+from sim.inputs.posterior import POSTERIOR_FILE, coded_ranges, contraction, highest_density_draw
 from sim.inputs.scenario import Scenario, load_scenario, resolve_path
 from sim.io.input_files import FiniteFloat, InputError, SafeName, Strict, read_input
 from sim.io.output import code_digest, git_commit, manifest, read_json, write_csv, write_json, write_table
@@ -436,7 +436,8 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
         "priors": {name: [bounds[name][0], bounds[name][1]] for name in names},
         "prior_sources": {name: prior.source for name, prior in calibration.priors.items()}
         or "every prior is the documented range of sim/data/parameters.csv",
-        "inferred_dispositions": [name for name in names if name.startswith("disposition:")],
+        # the coding each quantile was fitted against: read_posterior refuses a posterior whose leaders were recoded
+        "inferred_dispositions": coded_ranges([name for name in names if name.startswith(QUANTILE_PREFIX)]),
         "fixed": {name: {"value": fixed[name], "reason": calibration.fixed[name]} for name in fixed},
         "patterns_file": _relative(patterns_path),
         "patterns_sha256": identity["patterns_sha256"],

@@ -166,9 +166,19 @@ def is_quantile_column(name: str) -> bool:
 
 
 def split_quantiles(values: Mapping[str, float | np.ndarray]) -> tuple[dict, dict[str, float | np.ndarray]]:
-    """Parameter values and leaders' quantiles apart: ``({name: value}, {leader key: quantile})``."""
+    """Parameter values and leaders' quantiles apart: ``({name: value}, {leader key: quantile})``.
+
+    Raises:
+        ValueError: a quantile of a leader who is not coded, or outside [0, 1].
+    """
     parameters = {name: v for name, v in values.items() if not name.startswith(QUANTILE_PREFIX)}
     quantiles = {name[len(QUANTILE_PREFIX):]: v for name, v in values.items() if name.startswith(QUANTILE_PREFIX)}
+    for key, quantile in quantiles.items():
+        if key not in leader_table():
+            raise ValueError(f"{QUANTILE_PREFIX}{key}: no coded leader {key!r}; allowed: "
+                             f"{QUANTILE_PREFIX}COUNTRY:Leader for a row of sim/data/leader_dispositions.csv")
+        if not np.all((np.asarray(quantile) >= 0.0) & (np.asarray(quantile) <= 1.0)):
+            raise ValueError(f"{QUANTILE_PREFIX}{key} = {quantile}: a quantile of the coded range; allowed: 0 to 1")
     return parameters, quantiles
 
 
@@ -179,15 +189,17 @@ def draw(dispositions: list[Disposition], keys: np.ndarray, central: bool = Fals
     Args:
         dispositions: the distributions to draw from.
         keys: one disposition key per run (R,); runs with the same key draw the same values.
-        central: take every central value instead of drawing (over ``quantiles`` too).
+        central: take the central value of every leader without a quantile instead of drawing.
         quantiles: inferred quantiles by leader key (floats or (R,) arrays, from a posterior
-            draw): these leaders take the value at their quantile instead of a drawn one.
+            draw): these leaders take the value at their quantile. They are part of the draw,
+            fitted jointly with its parameters, so central values do not replace them.
     """
     keys = np.asarray(keys)
-    if central:
-        return np.tile([d.central for d in dispositions], (len(keys), 1)).astype(float)
-    uniforms = RandomStreams(keys).uniform_at(STREAM_DISPOSITION, np.array([d.element for d in dispositions]))
     quantiles = quantiles or {}
-    return np.stack([d.quantile(np.broadcast_to(np.asarray(quantiles[d.key], dtype=float), (len(keys),))
-                                if d.key in quantiles else uniforms[:, k])
-                     for k, d in enumerate(dispositions)], axis=1)
+    if central:
+        uniforms = np.full((len(keys), len(dispositions)), np.nan)
+    else:
+        uniforms = RandomStreams(keys).uniform_at(STREAM_DISPOSITION, np.array([d.element for d in dispositions]))
+    return np.stack([d.quantile(np.broadcast_to(np.asarray(quantiles[d.key], dtype=float), (len(keys),)))
+                     if d.key in quantiles else np.full(len(keys), d.central) if central else d.quantile(uniforms[:, k])
+                     for k, d in enumerate(dispositions)], axis=1).astype(float)

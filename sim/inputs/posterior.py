@@ -33,7 +33,7 @@ import pandas as pd
 from pydantic import AfterValidator, BeforeValidator
 from scipy.stats import gaussian_kde
 
-from sim.inputs.leaders import is_quantile_column
+from sim.inputs.leaders import QUANTILE_PREFIX, is_quantile_column, leader_table
 from sim.inputs.parameters import parameter_specs
 from sim.inputs.randomness import replicate_seeds
 from sim.io.input_files import FiniteFloat, InputError, read_csv, validated
@@ -60,6 +60,10 @@ def _check_parameters(values: dict[str, float]) -> dict[str, float]:
     """Parameter values ``{name: value}``: known names, inside the documented range."""
     specs = parameter_specs()
     for name, value in values.items():
+        if is_quantile_column(name):  # a leader's inferred disposition, as a quantile of his coded range
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} = {value} is outside [0, 1] (a quantile of the coded range)")
+            continue
         if name not in specs:
             raise ValueError(f"unknown parameter {name!r}; see sim/data/parameters.csv for the allowed names")
         spec = specs[name]
@@ -118,6 +122,13 @@ def prior_bounds(names: list[str]) -> dict[str, tuple[float, float]]:
     return {name: (0.0, 1.0) if is_quantile_column(name) else (specs[name].min, specs[name].max) for name in names}
 
 
+def coded_ranges(names: list[str]) -> dict[str, list[float]]:
+    """``[low, central, high]`` of each inferred leader (``disposition:KEY`` names) as now coded."""
+    table = leader_table()
+    return {name: [(d := table[name.removeprefix(QUANTILE_PREFIX)].disposition).low, d.central, d.high]
+            for name in names}
+
+
 def read_posterior(path: str | Path) -> Posterior:
     """A posterior CSV (``draw``, ``weight`` and parameter columns) and the JSON beside it."""
     path = Path(path)
@@ -152,6 +163,12 @@ def read_posterior(path: str | Path) -> Posterior:
         raise PosteriorError(f"{path}: weight must be finite, non-negative and not all zero")
     beside = path.with_suffix(".json")
     record = read_json(beside) if beside.is_file() else {}
+    fitted = record.get("inferred_dispositions", {})
+    recoded = [name for name, coded in coded_ranges(list(fitted)).items() if coded != fitted[name]]
+    if recoded:  # a quantile means another disposition once the range is recoded
+        raise PosteriorError(f"{path}: {', '.join(recoded)}: coded {fitted[recoded[0]]} (low, central, high) when "
+                             f"calibrated, {coded_ranges(recoded)[recoded[0]]} now in "
+                             "sim/data/leader_dispositions.csv; allowed: rerun casim calibrate")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Posterior(table.set_index("draw"), names, record, path, digest)
 
