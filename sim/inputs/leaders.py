@@ -7,7 +7,8 @@ value and a range in ``sim/data/leader_dispositions.csv``. A scenario names a le
 or gives its own value or range (:class:`sim.inputs.scenario.LeaderChange`).
 
 Each run draws every disposition from a triangular distribution on [low, high] with its
-mode at the central value, unless it asks for central values. The draw of one leader
+mode at the central value, unless it asks for central values or its posterior draw infers
+it (below). The draw of one leader
 depends only on the run's disposition key and on the leader's name (a hash), so two
 scenarios that share a key draw the same value for the same leader (paired comparisons),
 and adding a leader to a scenario shifts no other leader's draw.

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.inference.validation import PASS_LEVEL, headline
+from sim.inputs.leaders import QUANTILE_PREFIX
 from sim.inputs.parameters import calibration_record
 from sim.io.input_files import InputError
 from sim.io.output import git_commit, read_json, write_atomic
@@ -515,10 +516,15 @@ def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str
     parts = [_bullets(lines)]
     tables = {name: _read_csv(folder / f"{name}.csv") for name in ("contraction", "patterns", "generations")}
     if tables["contraction"] is not None:
-        strong = int((tables["contraction"]["contraction"] >= 0.5).sum())
-        parts.append(f"<h3>Parameters ({strong} contract by 0.5 or more)</h3>" + _table(
-            tables["contraction"].sort_values("contraction", ascending=False),
-            "Prior (the documented range), posterior mean, sd and 5/50/95% quantiles, and contraction "
+        table = tables["contraction"]
+        inferred = table["name"].str.startswith(QUANTILE_PREFIX)
+        strong = table["contraction"] >= 0.5
+        parts.append(f"<h3>Parameters ({int((strong & ~inferred).sum())} of {int((~inferred).sum())} contract by 0.5 "
+                     f"or more) and inferred dispositions ({int((strong & inferred).sum())} of {int(inferred.sum())})"
+                     "</h3>" + _table(
+            table.sort_values("contraction", ascending=False),
+            "Prior (the documented range; for an inferred disposition, disposition:COUNTRY:Leader, the quantile of "
+            "his coded range, 0 to 1), posterior mean, sd and 5/50/95% quantiles, and contraction "
             "(1 − posterior variance / prior variance)."))
     if tables["patterns"] is not None:
         parts.append("<h3>Patterns</h3>" + _table(tables["patterns"], "Pass rate of each pattern in the prior "
