@@ -203,13 +203,13 @@ def test_summer_exports_release_water_downstream_only_from_what_the_reservoir_ca
     export = np.zeros(N)
     export[KGZ], export[TJK] = 1750.0, 3000.0
 
-    def balance(storage_share, export_gwh, flow=1.0):
+    def balance(storage_share, export_gwh, flow=1.0, values=params):
         capacity = geo.reservoir_capacity_km3
-        demand_km3 = water.irrigation_demand(np.ones(N), geo, params)
+        demand_km3 = water.irrigation_demand(np.ones(N), geo, values)
         storage = np.maximum(np.asarray(storage_share, float) * capacity, geo.dead_storage_km3)
         return water.seasonal_balance(
             storage[None], np.full((1, 2), flow), capacity, demand_km3,
-            np.ones(N), geo.energy_yield_gwh_per_km3, np.zeros((1, 2)), np.ones((1, N)), geo, params,
+            np.ones(N), geo.energy_yield_gwh_per_km3, np.zeros((1, 2)), np.ones((1, N)), geo, values,
             export_gwh=export_gwh)
 
     for share in ((0.6, 0.6), (0.9, 0.9)):
@@ -220,9 +220,18 @@ def test_summer_exports_release_water_downstream_only_from_what_the_reservoir_ca
         np.testing.assert_allclose(balance(share, np.zeros(N)).release_km3, alone.release_km3)
     full_alone, full_selling = balance((0.9, 0.9), None), balance((0.9, 0.9), export)
     assert full_selling.release_km3[0, SYR, water.SUMMER] > full_alone.release_km3[0, SYR, water.SUMMER]
-    # a dry year from dead storage: nothing to spare above the winter reserve, nothing sold
-    dry_alone, dry_selling = balance((0.0, 0.0), None, flow=0.6), balance((0.0, 0.0), export, flow=0.6)
+    # a dry year from dead storage: nothing to spare above the winter reserve, nothing sold. At
+    # the hand-set severe threshold (0.3); a state that accepts a winter deficit of half its
+    # need (the threshold's upper end) keeps a smaller reserve and may sell a little.
+    hand_set = Parameters({**params, "severe_scarcity_threshold": 0.3})
+    dry_alone = balance((0.0, 0.0), None, flow=0.6, values=hand_set)
+    dry_selling = balance((0.0, 0.0), export, flow=0.6, values=hand_set)
     np.testing.assert_allclose(dry_selling.release_km3, dry_alone.release_km3)
+    loose = Parameters({**params, "severe_scarcity_threshold": 0.5})
+    loose_alone = balance((0.0, 0.0), None, flow=0.6, values=loose)
+    loose_selling = balance((0.0, 0.0), export, flow=0.6, values=loose)
+    reserve_kept = loose_selling.storage_km3 >= geo.dead_storage_km3 - TOL
+    assert np.all(reserve_kept) and np.all(loose_selling.release_km3 >= loose_alone.release_km3 - TOL)
 
 
 def test_fuel_cover_grows_with_delivered_fuel_and_needs_power_lines(geo, params):
