@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 
 import sim.views.report
@@ -149,3 +150,16 @@ def test_a_folder_that_is_not_a_results_folder_is_one_line(tmp_path):
         write_report(tmp_path)
     assert "\n" not in str(error.value)
     assert not (tmp_path / "report.html").exists()
+
+
+def test_the_calibration_report_shows_the_inferred_dispositions_in_their_own_units(folders):
+    """A tiny calibration infers the leaders of its record; the report gives each one's coding
+    and his disposition at the posterior's quantiles, inside his coded range."""
+    from sim.inputs.posterior import inferred_dispositions
+
+    page = write_report(folders["calibrate"]).read_text(encoding="utf-8")
+    assert "<h3>Inferred dispositions</h3>" in page and "Karimov" in page
+    leaders = inferred_dispositions(pd.read_csv(folders["calibrate"] / "contraction.csv"))
+    assert "UZB:Karimov" in {f"{c}:{n}" for c, n in zip(leaders["country"], leaders["leader"])}
+    assert (leaders["coded_low"] <= leaders["p05"]).all() and (leaders["p05"] <= leaders["median"]).all()
+    assert (leaders["median"] <= leaders["p95"]).all() and (leaders["p95"] <= leaders["coded_high"]).all()

@@ -202,6 +202,24 @@ def contraction(posterior: pd.DataFrame, bounds: dict[str, tuple[float, float]])
     return pd.DataFrame(rows)
 
 
+def inferred_dispositions(contraction_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per inferred leader of a contraction table (:func:`contraction`): his coding and
+    his disposition at the posterior's 5%, 50% and 95% quantiles (``p05``, ``median``, ``p95``;
+    the quantile function is monotone, so these are the disposition's own quantiles)."""
+    coded = leader_table()
+    rows = []
+    for row in contraction_table[contraction_table["name"].str.startswith(QUANTILE_PREFIX)].itertuples():
+        leader = coded[row.name.removeprefix(QUANTILE_PREFIX)]
+        spread = leader.disposition
+        low, mid, high = spread.quantile(np.array([row.posterior_p05, row.posterior_median, row.posterior_p95]))
+        rows.append({"name": row.name, "country": leader.country, "leader": leader.leader,
+                     "first_full_year": leader.first_full_year, "coded_central": spread.central,
+                     "coded_low": spread.low, "coded_high": spread.high, "p05": low, "median": mid, "p95": high,
+                     "contraction": row.contraction})
+    return pd.DataFrame(rows, columns=["name", "country", "leader", "first_full_year", "coded_central", "coded_low",
+                                       "coded_high", "p05", "median", "p95", "contraction"])
+
+
 def highest_density_draw(posterior: pd.DataFrame, bounds: dict[str, tuple[float, float]]) -> int:
     """The draw where a weighted Gaussian kernel density estimate of the posterior peaks.
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.inputs.leaders import QUANTILE_PREFIX, leader_table
+from sim.inputs.leaders import QUANTILE_PREFIX
+from sim.inputs.posterior import inferred_dispositions
 from sim.io.output import write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -358,29 +359,23 @@ def dispositions_block(headline: Path) -> str:
 
 def inferred_dispositions_block(headline: Path) -> str:
     """Where the record puts each inferred leader within his coded range: the disposition at the
-    posterior's 5%, 50% and 95% quantiles (the quantile function is monotone), by calibration."""
+    posterior's 5%, 50% and 95% quantiles, by calibration."""
     tables = [(label, _read(headline, name)) for label, name in (("fit to 2016", "contraction_to_2016.csv"),
                                                                   ("shipped", "contraction.csv"))]
-    tables = [(label, table.set_index("name")) for label, table in tables if table is not None]
-    names = list(dict.fromkeys(n for _, t in tables for n in t.index if n.startswith(QUANTILE_PREFIX)))
+    tables = [(label, inferred_dispositions(table).set_index("name")) for label, table in tables if table is not None]
+    names = list(dict.fromkeys(n for _, t in tables for n in t.index))
     if not names:
         return ""
-    coded = leader_table()
-    rows = []
-    for name in names:
-        leader = coded[name.removeprefix(QUANTILE_PREFIX)]
-        spread = leader.disposition
-        row = {"country": leader.country, "leader": leader.leader, "from": leader.first_full_year,
-               "coded (central, range)": f"{spread.central:.2f} ({spread.low:.2f}-{spread.high:.2f})"}
-        for label, table in tables:
-            if name not in table.index:
-                row[f"inferred, {label}: median (5-95%)"] = "drawn (after the cut-off)"
-                continue
-            low, mid, high = spread.quantile(table.loc[name, ["posterior_p05", "posterior_median", "posterior_p95"]]
-                                             .to_numpy(dtype=float))
-            row[f"inferred, {label}: median (5-95%)"] = f"{mid:.2f} ({low:.2f}-{high:.2f})"
-        rows.append(row)
-    return _markdown(pd.DataFrame(rows))
+    everyone = pd.concat([t for _, t in tables]).groupby(level=0).first().loc[names]
+    shown = pd.DataFrame({"country": everyone["country"], "leader": everyone["leader"],
+                          "from": everyone["first_full_year"],
+                          "coded (central, range)": [f"{c:.2f} ({lo:.2f}-{hi:.2f})" for c, lo, hi in zip(
+                              everyone["coded_central"], everyone["coded_low"], everyone["coded_high"])]})
+    for label, table in tables:
+        shown[f"inferred, {label}: median (5-95%)"] = [
+            f"{table.at[n, 'median']:.2f} ({table.at[n, 'p05']:.2f}-{table.at[n, 'p95']:.2f})" if n in table.index
+            else "drawn (after the cut-off)" for n in names]
+    return _markdown(shown.reset_index(drop=True))
 
 
 def _signed(value: float, digits: int = 3) -> str:

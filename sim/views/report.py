@@ -21,6 +21,7 @@ import pandas as pd
 from sim.inference.validation import PASS_LEVEL, headline
 from sim.inputs.leaders import QUANTILE_PREFIX
 from sim.inputs.parameters import calibration_record
+from sim.inputs.posterior import inferred_dispositions
 from sim.io.input_files import InputError
 from sim.io.output import git_commit, read_json, write_atomic
 
@@ -526,6 +527,12 @@ def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str
             "Prior (the documented range; for an inferred disposition, disposition:COUNTRY:Leader, the quantile of "
             "his coded range, 0 to 1), posterior mean, sd and 5/50/95% quantiles, and contraction "
             "(1 − posterior variance / prior variance)."))
+        leaders = inferred_dispositions(table)
+        if len(leaders):
+            parts.append("<h3>Inferred dispositions</h3>" + _table(
+                leaders.drop(columns="name").round(3),
+                "Each leader the calibration infers: his coded disposition (central value and range, the prior) and "
+                "his disposition at the posterior's 5%, 50% and 95% quantiles, with the contraction of his quantile."))
     if tables["patterns"] is not None:
         parts.append("<h3>Patterns</h3>" + _table(tables["patterns"], "Pass rate of each pattern in the prior "
                      "sample (uninformative when ≥ 0.8), and its weight in the distance (one over the number of "
