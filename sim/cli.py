@@ -16,7 +16,7 @@ from sim.experiments.batch import batch_identity, check_same_experiment, check_s
 from sim.experiments.compare import compare, describe, parse_variable, scenario_pairs
 from sim.inference.patterns import PATTERNS_FILE, find_patterns
 from sim.inputs.events import figure_events
-from sim.inputs.posterior import parameter_source, plan
+from sim.inputs.posterior import contraction_counts, parameter_source, plan
 from sim.inputs.scenario import ScenarioError, find_scenario, load_scenario, scenario_record
 from sim.io.input_files import MAX_REPLICATES, MAX_SEED, InputError, check_safe_name, read_input
 from sim.io.output import (
@@ -349,13 +349,11 @@ def command_calibrate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     record = result.record
-    inferred = result.contraction["name"].isin(list(record["inferred_dispositions"]))
-    strong = result.contraction["contraction"] >= 0.5
+    counts = " and ".join(f"{strong} of {total} {kind}" for kind, (strong, total)
+                          in contraction_counts(result.contraction).items())
     print(f"casim: {len(record['generations'])} generations, {record['runs']:,} runs, final tolerance "
           f"{record['generations'][-1]['epsilon']:.4f} ({record['stopped']}); {record['draws']} weighted draws; "
-          f"{int((strong & ~inferred).sum())} of {int((~inferred).sum())} parameters and "
-          f"{int((strong & inferred).sum())} of {int(inferred.sum())} inferred dispositions contract by 0.5 or more; "
-          f"{record['wall_time_s']:.0f} s")
+          f"{counts} contract by 0.5 or more; {record['wall_time_s']:.0f} s")
     print(f"casim: wrote {out}/" + (f" and the posterior to {target}" if target else ""))
     return 0
 

@@ -7,7 +7,8 @@ dispositions it infers), the other leaders' drawn dispositions and its seed
 (:func:`sim.inputs.posterior.plan`; the same for every value, so the values are compared run
 by run). Where the posterior infers the held leader's disposition, the sweep replaces it:
 the other parameters and dispositions stay those fitted jointly with his inferred value, so
-the sweep asks "what if he alone had stood elsewhere in his range". At each value it measures the headline answers:
+the sweep asks "what if he alone had stood elsewhere in his range". At each value it
+measures the headline answers:
 
 - ``opening_effect``: the 2019-2030 integration index of the baseline less that of
   ``no_opening_2016`` (mean over paired runs), and ``opening_raises_index``: the share of

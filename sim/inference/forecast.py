@@ -4,8 +4,8 @@ A forecast file (``forecasts/events.toml``) names future events the way a patter
 the narrative (:class:`sim.inference.patterns.Pattern`: a variable, a window of years, a statement
 kind and a threshold), each with the source that makes it a question worth asking.
 ``casim forecast`` runs the scenario over the posterior (each run a posterior draw with the
-dispositions it infers, the later leaders' drawn dispositions and a seed) and writes the probability of every event to
-``forecasts/registered/<date>-<commit>.csv`` with a JSON record (date, commit, posterior
+dispositions it infers, the later leaders' drawn dispositions and a seed) and writes the
+probability of every event to ``forecasts/registered/<date>-<commit>.csv`` with a JSON record (date, commit, posterior
 hash, scenario hash, seed, runs). A registered file is never rewritten.
 
 ``casim forecast --score`` scores every registered probability whose window has ended and

@@ -6,7 +6,8 @@ dispositions and chance leave it below the level whatever the parameters, or a m
 missing), or some draws hold it but they are not the draws that hold other patterns (the
 patterns pull the parameters apart, and the calibration trades one for the other). Running
 each of ``draws`` posterior draws ``runs_per_draw`` times, each run with its own seed and
-its own dispositions of the leaders the draw does not infer, gives every pattern's pass rate per draw and tells the two apart:
+its own dispositions of the leaders the draw does not infer, gives every pattern's pass rate
+per draw and tells the two apart:
 a pattern's best draw, the share of draws that hold it, and the pairs of failing patterns
 whose per-draw pass rates correlate negatively across draws (in tension).
 

@@ -3,8 +3,7 @@
 ``casim validate`` runs the scenario (and the patterns file's counterfactual) from 1991 to
 the last year any pattern looks at, by default ``REPLICATES`` runs each pairing a posterior
 draw (with the dispositions it infers) with the other leaders' drawn dispositions and a seed
-(:func:`sim.inputs.posterior.plan`), so a pass
-rate is a posterior predictive probability. It checks every pattern in every run
+(:func:`sim.inputs.posterior.plan`), so a pass rate is a posterior predictive probability. It checks every pattern in every run
 (:mod:`sim.inference.patterns`) and writes the table, a hindcast figure and a per-pattern grid. A
 pattern counts as reproduced when at least :data:`PASS_LEVEL` of the runs satisfy it.
 In-sample patterns are those the calibration behind the posterior was fitted to; the others

@@ -8,10 +8,9 @@ or gives its own value or range (:class:`sim.inputs.scenario.LeaderChange`).
 
 Each run draws every disposition from a triangular distribution on [low, high] with its
 mode at the central value, unless it asks for central values or its posterior draw infers
-it (below). The draw of one leader
-depends only on the run's disposition key and on the leader's name (a hash), so two
-scenarios that share a key draw the same value for the same leader (paired comparisons),
-and adding a leader to a scenario shifts no other leader's draw.
+it (below). The draw of one leader depends only on the run's disposition key and on the
+leader's name (a hash), so two scenarios that share a key draw the same value for the same
+leader (paired comparisons), and adding a leader to a scenario shifts no other leader's draw.
 
 The past is one history, played by one Karimov: the calibration infers the dispositions of
 the leaders in office in the years its patterns cover together with the parameters, each
@@ -163,7 +162,7 @@ def quantile_column(key: str) -> str:
 
 def is_quantile_column(name: str) -> bool:
     """Whether ``name`` is the quantile column of a coded leader."""
-    return name.startswith(QUANTILE_PREFIX) and name[len(QUANTILE_PREFIX):] in leader_table()
+    return name.startswith(QUANTILE_PREFIX) and name.removeprefix(QUANTILE_PREFIX) in leader_table()
 
 
 def split_quantiles(values: Mapping[str, float | np.ndarray]) -> tuple[dict, dict[str, float | np.ndarray]]:
@@ -173,7 +172,7 @@ def split_quantiles(values: Mapping[str, float | np.ndarray]) -> tuple[dict, dic
         ValueError: a quantile of a leader who is not coded, or outside [0, 1].
     """
     parameters = {name: v for name, v in values.items() if not name.startswith(QUANTILE_PREFIX)}
-    quantiles = {name[len(QUANTILE_PREFIX):]: v for name, v in values.items() if name.startswith(QUANTILE_PREFIX)}
+    quantiles = {name.removeprefix(QUANTILE_PREFIX): v for name, v in values.items() if name.startswith(QUANTILE_PREFIX)}
     for key, quantile in quantiles.items():
         if key not in leader_table():
             raise ValueError(f"{QUANTILE_PREFIX}{key}: no coded leader {key!r}; allowed: "
@@ -197,10 +196,14 @@ def draw(dispositions: list[Disposition], keys: np.ndarray, central: bool = Fals
     """
     keys = np.asarray(keys)
     quantiles = quantiles or {}
-    if central:
-        uniforms = np.full((len(keys), len(dispositions)), np.nan)
-    else:
-        uniforms = RandomStreams(keys).uniform_at(STREAM_DISPOSITION, np.array([d.element for d in dispositions]))
-    return np.stack([d.quantile(np.broadcast_to(np.asarray(quantiles[d.key], dtype=float), (len(keys),)))
-                     if d.key in quantiles else np.full(len(keys), d.central) if central else d.quantile(uniforms[:, k])
-                     for k, d in enumerate(dispositions)], axis=1).astype(float)
+    uniforms = None if central else RandomStreams(keys).uniform_at(
+        STREAM_DISPOSITION, np.array([d.element for d in dispositions]))
+    columns = []
+    for k, d in enumerate(dispositions):
+        if d.key in quantiles:
+            columns.append(d.quantile(np.broadcast_to(np.asarray(quantiles[d.key], dtype=float), keys.shape)))
+        elif central:
+            columns.append(np.full(len(keys), d.central))
+        else:
+            columns.append(d.quantile(uniforms[:, k]))
+    return np.stack(columns, axis=1).astype(float)

@@ -7,9 +7,9 @@ provenance in ``posterior.json`` beside it (:mod:`sim.inference.calibration`). B
 pairs each replicate's seed with a posterior draw and with the leaders' dispositions drawn
 from a disposition key (:func:`plan`), so an answer carries the uncertainty of the
 parameters, of the dispositions and of chance. The past leaders whose dispositions the
-draw infers take them from the draw; the others are drawn from the key. ``--parameters point`` runs the posterior's
-highest-density draw instead, and ``--parameters FILE`` a posterior or a single parameter
-set of one's own.
+draw infers take them from the draw; the others are drawn from the key. ``--parameters
+point`` runs the posterior's highest-density draw instead, and ``--parameters FILE`` a
+posterior or a single parameter set of one's own.
 
 Replicates are grouped: replicate k uses draw slot ``k // seeds_per_draw``. Every replicate
 of a slot shares the slot's posterior draw and dispositions (drawn from the seed of the
@@ -124,9 +124,17 @@ def prior_bounds(names: list[str]) -> dict[str, tuple[float, float]]:
 
 def coded_ranges(names: list[str]) -> dict[str, list[float]]:
     """``[low, central, high]`` of each inferred leader (``disposition:KEY`` names) as now coded."""
-    table = leader_table()
-    return {name: [(d := table[name.removeprefix(QUANTILE_PREFIX)].disposition).low, d.central, d.high]
-            for name in names}
+    coded = {name: leader_table()[name.removeprefix(QUANTILE_PREFIX)].disposition for name in names}
+    return {name: [d.low, d.central, d.high] for name, d in coded.items()}
+
+
+def contraction_counts(contraction_table: pd.DataFrame, level: float = 0.5) -> dict[str, tuple[int, int]]:
+    """How many parameters and how many inferred dispositions of a contraction table
+    (:func:`contraction`) contract by ``level`` or more: ``{kind: (contracted, all)}``."""
+    inferred = contraction_table["name"].str.startswith(QUANTILE_PREFIX)
+    strong = contraction_table["contraction"] >= level
+    return {"parameters": (int((strong & ~inferred).sum()), int((~inferred).sum())),
+            "inferred dispositions": (int((strong & inferred).sum()), int(inferred.sum()))}
 
 
 def read_posterior(path: str | Path) -> Posterior:

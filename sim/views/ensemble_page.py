@@ -46,7 +46,8 @@ PAGE_CSS = """
 
 HOW_TO = (
     "Every change of a control reruns the scenario over the posterior: each run pairs a seed with a posterior "
-    "draw of the parameters (with the dispositions it infers for the leaders of the record) and with later leaders' dispositions drawn from their coded ranges (four seeds per draw). "
+    "draw of the parameters (with the dispositions it infers for the leaders of the record) and with later "
+    "leaders' dispositions drawn from their coded ranges (four seeds per draw). "
     "Lines are medians, bands the 5-95% range of the runs; the dashed grey line is the result before your last "
     "change. A slider at <i>posterior</i> leaves each run its own draw; once moved it sets that value in every run "
     "(its <i>posterior</i> button undoes it). Read the curves as the behaviour of the stated rules, not as forecasts."

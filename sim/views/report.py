@@ -19,9 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.inference.validation import PASS_LEVEL, headline
-from sim.inputs.leaders import QUANTILE_PREFIX
 from sim.inputs.parameters import calibration_record
-from sim.inputs.posterior import inferred_dispositions
+from sim.inputs.posterior import contraction_counts, inferred_dispositions
 from sim.io.input_files import InputError
 from sim.io.output import git_commit, read_json, write_atomic
 
@@ -518,11 +517,9 @@ def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str
     tables = {name: _read_csv(folder / f"{name}.csv") for name in ("contraction", "patterns", "generations")}
     if tables["contraction"] is not None:
         table = tables["contraction"]
-        inferred = table["name"].str.startswith(QUANTILE_PREFIX)
-        strong = table["contraction"] >= 0.5
-        parts.append(f"<h3>Parameters ({int((strong & ~inferred).sum())} of {int((~inferred).sum())} contract by 0.5 "
-                     f"or more) and inferred dispositions ({int((strong & inferred).sum())} of {int(inferred.sum())})"
-                     "</h3>" + _table(
+        (strong, parameters), (strong_inferred, inferred) = contraction_counts(table).values()
+        parts.append(f"<h3>Parameters ({strong} of {parameters} contract by 0.5 or more) and inferred dispositions "
+                     f"({strong_inferred} of {inferred})</h3>" + _table(
             table.sort_values("contraction", ascending=False),
             "Prior (the documented range; for an inferred disposition, disposition:COUNTRY:Leader, the quantile of "
             "his coded range, 0 to 1), posterior mean, sd and 5/50/95% quantiles, and contraction "
