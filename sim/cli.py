@@ -476,7 +476,8 @@ def _posterior_options(parser: argparse.ArgumentParser, per_draw: int) -> None:
     parser.add_argument("--seeds-per-draw", type=_whole_number(1, MAX_REPLICATES), metavar="S",
                         help=f"runs sharing one posterior draw and one set of dispositions (default: {per_draw})")
     parser.add_argument("--central-dispositions", action="store_true",
-                        help="every leader at his central disposition instead of a draw from its range")
+                        help="every leader the posterior draw does not infer at his central disposition instead of a "
+                             "draw from its range")
 
 
 def build_parser() -> argparse.ArgumentParser:

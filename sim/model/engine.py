@@ -78,7 +78,7 @@ def simulate(
         disposition_keys: what each replicate's leader dispositions are drawn from (R,);
             default: its seed. Replicates (and scenarios) with the same key draw the same
             disposition for the same leader (:func:`sim.inputs.leaders.draw`).
-        central_dispositions: every leader at his central value instead of a draw.
+        central_dispositions: every leader his posterior draw does not infer at his central value instead of a draw.
     """
     geo = load_geography()
     values, quantiles = leaders.split_quantiles({**scenario.assumed_parameters, **(params or {})})
@@ -242,7 +242,7 @@ def run(
         parameters: ``"posterior"`` (default), ``"point"`` (the posterior's highest-density
             draw), a posterior or parameter-set CSV, or a :class:`~sim.inputs.posterior.ParameterSource`.
         seeds_per_draw: replicates that share one draw and one set of dispositions.
-        central_dispositions: every leader at his central disposition instead of a draw.
+        central_dispositions: every leader his posterior draw does not infer at his central disposition instead of a draw.
 
     Example:
         >>> import sim

@@ -39,7 +39,7 @@ class CentralAsia(mesa.Model):
             parameters' defaults (the posterior's highest-density draw), every leader drawn.
         disposition_key: what the leaders' dispositions are drawn from (default: the seed,
             as in a run of the engine with one seed per draw).
-        central_dispositions: every leader at his central value instead of a draw.
+        central_dispositions: every leader his posterior draw does not infer at his central value instead of a draw.
         **parameters: parameter overrides by name (see ``sim/data/parameters.csv``).
 
     Attributes:

@@ -231,8 +231,9 @@ def EnsemblePage():
             solara.InputText("Seed: a number, or any text (hashed)", value=seed_text, continuous_update=False)
             solara.Text("Leaders' dispositions", classes=["casim-small"])
             solara.ToggleButtonsSingle(value=dispositions, values=list(DISPOSITIONS), dense=True)
-            solara.HTML(unsafe_innerHTML="drawn: each draw slot draws every leader from his coded range; central: "
-                        "every leader at his central value", classes=["casim-small"])
+            solara.HTML(unsafe_innerHTML="drawn: each draw slot takes the leaders of the record from its posterior "
+                        "draw and draws the later ones from their coded ranges; central: the later ones at "
+                        "their central values", classes=["casim-small"])
         with solara.Card("Key parameters"):
             solara.HTML(unsafe_innerHTML="At <i>posterior</i> each run keeps its own posterior draw; a moved slider "
                         "sets the value in every run.", classes=["casim-small"])

@@ -107,7 +107,7 @@ class Settings:
         seed: the run seed from which replicate seeds, draws and disposition keys come.
         overrides: ``(name, value)`` pairs, sorted: these parameters are set to the value in
             every run instead of each run's posterior draw.
-        central_dispositions: every leader at his central disposition instead of a draw.
+        central_dispositions: every leader his posterior draw does not infer at his central disposition instead of a draw.
         reference_overrides: whether the overrides also apply to the reference (else it runs
             on the posterior as it is).
     """
