@@ -137,22 +137,20 @@ def delimit(
     of its borders (a state that secures its borders seeks a legal line on all of them, as
     Kazakhstan did with Turkmenistan in 2001), or delimitation has begun.
 
+    Joint will lies between the two sides' (``delimitation_initiative_weight``: 0 the
+    smaller, 1 the larger: a keen side carries a reluctant one with concessions, as UZB did
+    with its land swaps after 2017).
+
     Easy stretches (steppe, desert, mountains): a state wants them fixed when its leader is
-    willing or when it feels threatened (a securitising state wants a line to guard). A line
-    with no villages, fields or intakes on it costs neither side a concession, so the side
-    that wants it sets the pace and the other signs: the region's most closed leaders signed
-    such lines with keener or threatened neighbours, Niyazov with UZB (2000) and KAZ (treaty
-    of 5 Jul 2001), Karimov with KAZ (16 Nov 2001) and TJK (Oct 2002, 84% of the line). A
-    year at the keener side's full will settles ``delimitation_rate`` of them.
+    willing or when it feels threatened (a securitising state wants a line to guard: KAZ,
+    TKM and UZB settled theirs in 2000-2002); a year of full joint will settles
+    ``delimitation_rate`` of them.
 
     Hard stretches (enclaves, settled valleys, water infrastructure) need concessions that
     the border villages and the public resist, so the leaders' will alone, no threat, to
-    which a recent clash adds the pressure to settle (``ripeness``, Zartman 2000). Their
-    joint will lies between the two sides' (``delimitation_initiative_weight``: 0 the
-    smaller, 1 the larger: a keen side carries a reluctant one with concessions, as UZB did
-    with its land swaps after 2017); they move only where it clears
-    ``hard_delimitation_threshold``, and a year of full joint will settles
-    ``hard_delimitation_rate`` of them. Where the two sides dispute which
+    which a recent clash adds the pressure to settle (``ripeness``, Zartman 2000); they move
+    only where the joint will clears ``hard_delimitation_threshold``, and a year of full
+    joint will settles ``hard_delimitation_rate`` of them. Where the two sides dispute which
     Soviet-era maps are the legal basis (``geo.contested_basis``: KGZ-TJK, whose talks
     stalled over Tajikistan's 1924-1927 maps against Kyrgyzstan's 1955-1959 and 1989 ones,
     Asia-Plus 26 Nov 2014 and 18 Jul 2016; KGZ-UZB, Goble 2013), the bar is raised by
@@ -168,19 +166,20 @@ def delimit(
     issue = np.maximum(threatened[:, :, None], threatened[:, None, :])
     salience = np.maximum(issue, (delimited > 0).astype(float))
 
-    wants_line = np.maximum(will, securitisation)
-    keener_easy = np.maximum(wants_line, np.swapaxes(wants_line, 1, 2))
-    settled_easy = np.divide(delimited - hard * delimited_hard, easy, out=np.ones_like(delimited), where=easy > 0)
-    settled_easy = np.minimum(settled_easy + per_dyad(params.delimitation_rate) * keener_easy * salience, 1.0)
-
-    hard_will = np.clip(will + ripeness, 0.0, 1.0)
-    partner_will = np.swapaxes(hard_will, 1, 2)
     initiative = per_dyad(params.delimitation_initiative_weight)
-    joint_will = (1.0 - initiative) * np.minimum(hard_will, partner_will) + initiative * np.maximum(hard_will, partner_will)
+
+    def joint(wills: np.ndarray) -> np.ndarray:
+        partner = np.swapaxes(wills, 1, 2)
+        return (1.0 - initiative) * np.minimum(wills, partner) + initiative * np.maximum(wills, partner)
+
+    joint_easy = joint(np.maximum(will, securitisation))
+    settled_easy = np.divide(delimited - hard * delimited_hard, easy, out=np.ones_like(delimited), where=easy > 0)
+    settled_easy = np.minimum(settled_easy + per_dyad(params.delimitation_rate) * joint_easy * salience, 1.0)
+
     threshold = per_dyad(params.hard_delimitation_threshold)
     # a disputed legal basis (whose maps count) must be set aside before any village moves
     bar = threshold + (1.0 - threshold) * per_dyad(params.contested_basis_bar) * geo.contested_basis
-    joint_hard = np.clip((joint_will - bar) / (1.0 - bar), 0.0, 1.0)
+    joint_hard = np.clip((joint(np.clip(will + ripeness, 0.0, 1.0)) - bar) / (1.0 - bar), 0.0, 1.0)
     settled_hard = np.minimum(delimited_hard + per_dyad(params.hard_delimitation_rate) * joint_hard * salience, 1.0)
     settled_hard = settled_hard * geo.adjacent
     return (easy * settled_easy + hard * settled_hard) * geo.adjacent, settled_hard
