@@ -57,8 +57,6 @@ class Geography:
         remittances_gdp: remittances as a share of GDP (5,).
         fuel_export_capacity: relative ability to pay for water in coal, gas or fuel (5,).
         gdp_growth_trend: assumed trend growth of GDP per year (5,).
-        active_forces_k: active military personnel, thousands (5,): one snapshot of 2018-2022
-            for the whole run (the five's order by size did not change).
         border_km: common border length, km (5, 5); 0 where there is none.
         hard_share: share of a border that is hard to delimit (5, 5): enclaves, densely
             settled valleys, water infrastructure; the rest (steppe, desert, mountains) is easy.
@@ -85,7 +83,6 @@ class Geography:
     remittances_gdp: np.ndarray
     fuel_export_capacity: np.ndarray
     gdp_growth_trend: np.ndarray
-    active_forces_k: np.ndarray
     border_km: np.ndarray
     hard_share: np.ndarray
     contested_basis: np.ndarray
@@ -107,13 +104,6 @@ class Geography:
     def adjacent(self) -> np.ndarray:
         """Boolean (5, 5): the two states share a border."""
         return self.border_km > 0
-
-    @property
-    def force_parity(self) -> np.ndarray:
-        """The weaker side's active forces over the stronger side's (5, 5), in (0, 1]: near 1
-        for KGZ-TJK, about a fifth for KGZ-UZB and TJK-UZB."""
-        forces = self.active_forces_k
-        return np.minimum(forces[:, None], forces[None, :]) / np.maximum(forces[:, None], forces[None, :])
 
     @property
     def deal_partners(self) -> np.ndarray:
@@ -152,7 +142,6 @@ def load_geography() -> Geography:
         remittances_gdp=states["remittances_gdp"].to_numpy(float),
         fuel_export_capacity=states["fuel_export_capacity"].to_numpy(float),
         gdp_growth_trend=states["gdp_growth_trend"].to_numpy(float),
-        active_forces_k=states["active_forces_k"].to_numpy(float),
         border_km=_dyad_matrix(borders, "length_km"),
         hard_share=_dyad_matrix(borders, "hard_share"),
         contested_basis=_dyad_matrix(borders, "contested_basis"),

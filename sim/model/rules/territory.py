@@ -215,7 +215,7 @@ def incident_rate(
 
 
 def escalation_chance(securitisation: np.ndarray, trust: np.ndarray, dispute: np.ndarray, ripeness: np.ndarray,
-                      geo: Geography, params: Parameters) -> np.ndarray:
+                      params: Parameters) -> np.ndarray:
     """Probability that an incident escalates to an armed clash (R, 5, 5), symmetric.
 
     Higher where both sides' posts are militarised (their mean securitisation), trust is
@@ -223,20 +223,9 @@ def escalation_chance(securitisation: np.ndarray, trust: np.ndarray, dispute: np
     from stone-throwing at a disputed water intake (Golovnoi) into fighting between army
     units. Lower while the pressure to settle after a clash lasts: both sides then seek a
     negotiated way out and agree ceasefires (Zartman 2000), so clashes come in short runs.
-
-    Lower where one side's forces overwhelm the other's: the absence of overwhelming
-    preponderance marks the war-prone dyads (Bremer 1992), and a weak side does not answer
-    a strong neighbour's posts with its army. KGZ and TJK field armies of about the same
-    size, UZB four to six times either (``geo.force_parity``); the KGZ-UZB border saw
-    hostage-takings and armed standoffs but no fighting between the armies (Sokh, 2013;
-    Ungar-Too, 2016), the KGZ-TJK border two rounds of it. ``preponderance_restraint`` is
-    how far the chance falls with the weaker side's share of the stronger side's forces:
-    0 not at all, 1 in proportion to it.
     """
-    parity = geo.force_parity[None]
-    restraint = 1.0 - per_dyad(params.preponderance_restraint) * (1.0 - parity)
     chance = (per_dyad(params.clash_escalation) * mutual(securitisation) * (1.0 - mutual(trust)) * (1.0 + dispute)
-              * (1.0 - ripeness) * restraint)
+              * (1.0 - ripeness))
     return np.clip(chance, 0.0, 1.0)
 
 
