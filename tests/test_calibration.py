@@ -242,7 +242,8 @@ def test_validate_rejects_a_bad_patterns_file(tmp_path, capsys):
     assert not (tmp_path / "v").exists()
 
 
-@pytest.mark.parametrize("name", ["calibration.toml", "calibration_to_2016.toml", "calibration_to_2016_seed7.toml"])
+@pytest.mark.parametrize("name", ["calibration.toml", "calibration_seed7.toml", "calibration_to_2016.toml",
+                                  "calibration_to_2016_seed7.toml"])
 def test_the_shipped_calibrations_use_blind_priors(name):
     from sim.experiments.experiment import EXPERIMENT_DIR
 
@@ -255,6 +256,18 @@ def test_the_shipped_calibrations_use_blind_priors(name):
     assert not calibration.priors and not calibration.fixed
     assert calibration.smc.population >= 1000
     assert len(patterns.patterns) >= 20
+
+
+def test_the_shipped_calibration_with_another_seed_changes_only_the_seed_and_ships_nothing():
+    """docs/ODD.md section 10 ("Calibration seed") compares the shipped posterior with this one."""
+    from sim.experiments.experiment import EXPERIMENT_DIR
+
+    first, _, _ = load_calibration(EXPERIMENT_DIR / "calibration.toml")
+    second, _, _ = load_calibration(EXPERIMENT_DIR / "calibration_seed7.toml")
+    assert second.seed != first.seed
+    assert first.ship and not second.ship
+    differ = {field for field in type(first).model_fields if getattr(first, field) != getattr(second, field)}
+    assert differ == {"name", "description", "seed", "ship"}
 
 
 def test_the_second_seed_changes_only_the_seed():
