@@ -384,11 +384,26 @@ def _screenshot(page, name: str, tmp_path: Path) -> None:
     print(f"screenshot {' and '.join(map(str, paths))}")
 
 
-def _image(page, locator) -> bytes:
-    """An image as shown, once its newest version has loaded."""
-    time.sleep(0.3)  # the image is sent with the text beside it; let the browser swap it in
-    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=locator.element_handle())
-    return locator.screenshot()
+def _image(page, locator, attempts: int = 5) -> bytes:
+    """An image as shown, once its newest version has loaded.
+
+    The page may replace the image element after its text has changed (a later redraw of the same figure);
+    a screenshot of the replaced element then fails with "not attached", so look the element up again.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    def shown() -> bytes:
+        time.sleep(0.3)  # the image is sent with the text beside it; let the browser swap it in
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=locator.element_handle())
+        return locator.screenshot()
+
+    for _ in range(attempts - 1):
+        try:
+            return shown()
+        except PlaywrightError as error:
+            if "not attached" not in str(error):
+                raise
+    return shown()
 
 
 def test_stepping_page_in_a_browser(offline, explorer_url, tmp_path):
