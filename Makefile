@@ -50,6 +50,8 @@ headline: setup
 	$(BIN)/casim validate --parameters results/calibration_to_2016_seed7/posterior.csv --out results/validation_to_2016_seed7
 	$(BIN)/casim calibrate experiments/calibration.toml
 	$(BIN)/casim calibrate experiments/calibration.toml --check-coverage
+	$(BIN)/casim calibrate experiments/calibration_seed7.toml
+	$(BIN)/casim validate --parameters results/calibration_seed7/posterior.csv --out results/validation_seed7
 	$(BIN)/casim validate
 	$(BIN)/casim tensions
 	$(BIN)/casim run scenarios/baseline.toml

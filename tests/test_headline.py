@@ -97,3 +97,32 @@ def test_inferred_dispositions_are_shown_in_the_leaders_own_units(tmp_path):
     assert f"{middle:.2f} ({karimov.low:.2f}-{karimov.high:.2f})" in rows[0]
     assert "drawn (after the cut-off)" in rows[1] and "1.00 (1.00-1.00)" in rows[1]
     assert not any("trust_initial" in line for line in BLOCKS["inferred_dispositions"](tmp_path).splitlines())
+
+
+def test_the_second_calibration_seed_is_shown_beside_the_shipped_posterior(tmp_path):
+    """The shipped calibration rerun with another sampler seed (calibration_seed7.toml) gives
+    each pattern's rate beside the shipped one, bold at the pass level, and its own row of
+    counts; without its tables the blocks are as before."""
+    from sim.views.headline import patterns_block, validation_block
+
+    base = pd.DataFrame({"pattern": ["a", "b"], "sample": ["in-sample", "out-of-sample"], "prior_pass_rate": [0.1, 0.9],
+                         "pass_rate": [0.85, 0.5], "opening": [False, True], "counterfactual_pass_rate": [0.0, 0.1]})
+    base.to_csv(tmp_path / "validation_to_2016.csv", index=False)
+    base.to_csv(tmp_path / "validation.csv", index=False)
+    without = patterns_block(tmp_path)
+    assert "another seed" not in without
+    base.assign(pass_rate=[0.4, 0.95]).to_csv(tmp_path / "validation_seed7.csv", index=False)
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in patterns_block(tmp_path).splitlines()}
+    assert "another seed (not shipped)" in rows["pattern"]
+    column = rows["pattern"].index("another seed (not shipped)")
+    assert rows["a"][column] == "0.40" and rows["b"][column] == "**0.95**"
+
+    counts = {"in_sample": {"patterns": 1, "reproduced": 1}, "in_sample_uninformative": {"patterns": 0, "reproduced": 0},
+              "out_of_sample": {"patterns": 1, "reproduced": 0},
+              "out_of_sample_uninformative": {"patterns": 0, "reproduced": 0}, "replicates": 10,
+              "counterfactual": {"opening_patterns_in_scenario": {"reproduced": 0},
+                                 "opening_patterns": {"reproduced": 0, "patterns": 1}}}
+    (tmp_path / "validation.json").write_text(json.dumps(counts))
+    assert "another ABC-SMC seed (not shipped)" not in validation_block(tmp_path)
+    (tmp_path / "validation_seed7.json").write_text(json.dumps(counts))
+    assert "another ABC-SMC seed (not shipped)" in validation_block(tmp_path)

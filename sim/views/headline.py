@@ -47,6 +47,11 @@ SOURCES = {
     "calibration_to_2016_seed7.json": "calibration_to_2016_seed7/posterior.json",
     "contraction_to_2016_seed7.csv": "calibration_to_2016_seed7/contraction.csv",
     "contraction.csv": "calibration/contraction.csv",
+    # the shipped calibration again with another ABC-SMC seed, not shipped (experiments/calibration_seed7.toml)
+    "validation_seed7.csv": "validation_seed7/validation.csv",
+    "validation_seed7.json": "validation_seed7/manifest.json",
+    "calibration_seed7.json": "calibration_seed7/posterior.json",
+    "contraction_seed7.csv": "calibration_seed7/contraction.csv",
     "contraction_to_2016.csv": "calibration_to_2016/contraction.csv",
     "coverage.csv": "calibration_coverage/coverage.csv",
     "coverage.json": "calibration_coverage/manifest.json",
@@ -123,7 +128,8 @@ def validation_block(headline: Path) -> str:
     rows = []
     for label, name in (("calibrated on the {} patterns up to 2016", "validation_to_2016.json"),
                         ("the same, another ABC-SMC seed", "validation_to_2016_seed7.json"),
-                        ("calibrated on all {} patterns (shipped)", "validation.json")):
+                        ("calibrated on all {} patterns (shipped)", "validation.json"),
+                        ("the same, another ABC-SMC seed (not shipped)", "validation_seed7.json")):
         record = _read(headline, name)
         if record is None:
             continue
@@ -154,13 +160,18 @@ def patterns_block(headline: Path) -> str:
         "no_opening_2016 (shipped)": shipped["counterfactual_pass_rate"].where(shipped["opening"], float("nan")),
     })
     table["no_opening_2016 (shipped)"] = table["no_opening_2016 (shipped)"].map(lambda v: "" if pd.isna(v) else v)
+    second = _read(headline, "validation_seed7.csv")
+    if second is not None:  # the same calibration with another sampler seed: how far a single rate moves
+        table.insert(5, "another seed (not shipped)",
+                     second.set_index("pattern")["pass_rate"].reindex(table["pattern"]).to_numpy())
     # By posterior draw (casim tensions): how many draws hold the pattern, and its best draw.
     by_draw = _read(headline, "tensions_patterns.csv")
     if by_draw is not None:
         by_draw = by_draw.set_index("pattern").reindex(table["pattern"])
         table["draws holding it (shipped)"] = [f"{v:.2f}" for v in by_draw["share_of_draws_holding"]]
         table["best draw (shipped)"] = [f"{v:.2f}" for v in by_draw["best_draw_pass_rate"]]
-    for column in ("posterior to 2016", "shipped posterior"):
+    bolded = [c for c in ("posterior to 2016", "shipped posterior", "another seed (not shipped)") if c in table]
+    for column in bolded:
         table[column] = table[column].map(lambda v: f"**{v:.2f}**" if v >= PASS_LEVEL else f"{v:.2f}")
     table["prior pass rate"] = table["prior pass rate"].map(lambda v: f"{v:.2f}" + (" (uninformative)"
                                                                                        if v >= PASS_LEVEL else ""))
@@ -270,7 +281,9 @@ def calibration_block(headline: Path) -> str:
     for label, record_name, table_name in (("up to 2016", "calibration_to_2016.json", "contraction_to_2016.csv"),
                                             ("up to 2016, another seed", "calibration_to_2016_seed7.json",
                                              "contraction_to_2016_seed7.csv"),
-                                            ("all patterns (shipped)", "calibration.json", "contraction.csv")):
+                                            ("all patterns (shipped)", "calibration.json", "contraction.csv"),
+                                            ("all patterns, another seed (not shipped)", "calibration_seed7.json",
+                                             "contraction_seed7.csv")):
         record, contraction = _read(headline, record_name), _read(headline, table_name)
         if record is None or contraction is None:
             continue
