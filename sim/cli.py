@@ -271,7 +271,8 @@ def command_tensions(args: argparse.Namespace) -> int:
     print(f"\ncasim: {summary['draws']} posterior draws x {summary['runs_per_draw']} runs: the best draw holds "
           f"{summary['held_by_the_best_draw']} of {summary['patterns']} patterns, the median draw "
           f"{summary['held_by_the_median_draw']:g}, the whole posterior {summary['held_pooled']}; "
-          f"{len(report.pairs)} pairs of failing patterns in tension")
+          f"{len(report.pairs)} pairs of failing patterns in tension; taken as the truth, the median draw "
+          f"reproduces {summary['chance_ceiling']['median']:.0%} of the patterns that hold in one of its runs")
     print(f"casim: wrote {out}/ (by_draw.csv, patterns.csv, tensions.csv, figures/tensions.png and .svg, "
           "manifest.json)")
     return 0

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import main
-from sim.inference.tensions import by_pattern, draw_plan, tension_pairs
+from sim.inference.tensions import by_pattern, chance_ceiling, draw_plan, tension_pairs
 from sim.inputs.posterior import parameter_source
 
 
@@ -39,6 +39,16 @@ def test_by_pattern_gives_the_best_draw_and_the_share_of_draws_holding_it():
     np.testing.assert_allclose(table["in_the_draw_holding_most"], [0.85, 0.9])
 
 
+def test_the_chance_ceiling_counts_what_a_draw_reproduces_of_its_own_runs():
+    """Draw 0: pattern a holds in all five runs, b in four. With a run where b holds as the
+    record, b holds in 3 of the 4 other runs (below 0.8): 1 of 2 reproduced; with the run
+    where b fails as the record, a alone is in it and reproduced. Mean (4 x 0.5 + 1) / 5.
+    Draw 1: both hold in every run, so every record is reproduced in full."""
+    held = np.array([[1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+                     [1, 1, 0, 1, 1, 1, 1, 1, 1, 1]], dtype=bool)
+    np.testing.assert_allclose(chance_ceiling(held, runs_per_draw=5), [0.6, 1.0])
+
+
 def test_each_draw_runs_several_times_and_each_run_draws_its_own_dispositions():
     runs = draw_plan(parameter_source("posterior"), draws=5, runs_per_draw=4, seed=3)
     assert len(runs.seeds) == 20 and len(set(runs.seeds)) == 20
@@ -58,6 +68,8 @@ def test_casim_tensions_writes_its_tables_figure_and_manifest(tmp_path, capsys):
     assert (patterns["best_draw_pass_rate"] >= patterns["pass_rate"] - 1e-12).all()
     record = json.loads((out / "manifest.json").read_text())
     assert record["status"] == "complete" and record["runs"] == 12
+    ceiling = record["chance_ceiling"]
+    assert 0.0 <= ceiling["p10"] <= ceiling["median"] <= ceiling["p90"] <= 1.0
     assert record["held_by_the_best_draw"] >= record["held_by_the_median_draw"]
     assert (out / "figures" / "tensions.png").is_file()
     assert "best draw holds" in capsys.readouterr().out

@@ -11,6 +11,14 @@ per draw and tells the two apart:
 a pattern's best draw, the share of draws that hold it, and the pairs of failing patterns
 whose per-draw pass rates correlate negatively across draws (in tension).
 
+The same runs give the ceiling that chance sets on a count of patterns held
+(:func:`chance_ceiling`): take a draw as the truth and one of its runs as the record; the
+patterns that hold in that record, and hold in at least the pass level of the draw's other
+runs, are what even the true parameter set would be credited with. A model whose draws
+reproduce fewer than 90% of their own records cannot be expected to reproduce 90% of the
+narrative's patterns, whatever its calibration (a check of the model against data it
+generated itself, as in simulation-based calibration, Talts et al. 2018).
+
 This is the posterior predictive check by parameter set that Gelman, Meng and Stern (1996)
 describe, applied per pattern; the correlation across draws is Spearman's, as for the
 pattern weights of the calibration (:mod:`sim.inference.summaries`).
@@ -18,6 +26,8 @@ pattern weights of the calibration (:mod:`sim.inference.summaries`).
 References:
     Gelman, A., Meng, X.-L. and Stern, H. (1996) Posterior predictive assessment of model
     fitness via realized discrepancies. Statistica Sinica 6(4), 733-807.
+    Talts, S., Betancourt, M., Simpson, D., Vehtari, A., Gelman, A. (2018) Validating Bayesian
+    inference algorithms with simulation-based calibration. arXiv:1804.06788.
 """
 
 from __future__ import annotations
@@ -51,13 +61,33 @@ def draw_plan(source: ParameterSource, draws: int, runs_per_draw: int, seed: int
     return Plan(seeds, chosen, seeds, source.posterior.values(chosen), 1, source)
 
 
-def pass_rates_by_draw(patterns: PatternSet, scenario: Scenario, runs: Plan, runs_per_draw: int) -> pd.DataFrame:
+def held_by_run(patterns: PatternSet, scenario: Scenario, runs: Plan) -> np.ndarray:
+    """Whether each pattern holds in each run (patterns, runs), runs in plan order."""
+    return check_all(patterns, simulate_plan(scenario, runs, record=patterns.recorded()))
+
+
+def pass_rates_by_draw(patterns: PatternSet, held: np.ndarray, runs: Plan, runs_per_draw: int) -> pd.DataFrame:
     """Each pattern's pass rate in each draw's runs: patterns as rows, draw slots as columns."""
-    held = check_all(patterns, simulate_plan(scenario, runs, record=patterns.recorded()))
     slots = held.shape[1] // runs_per_draw
     rates = held.reshape(held.shape[0], slots, runs_per_draw).mean(axis=2)
     columns = [f"{k}:{int(runs.draws[k * runs_per_draw])}" for k in range(slots)]
     return pd.DataFrame(rates, index=pd.Index([p.id for p in patterns.patterns], name="pattern"), columns=columns)
+
+
+def chance_ceiling(held: np.ndarray, runs_per_draw: int, pass_level: float = PASS_LEVEL) -> np.ndarray:
+    """If each draw were the truth: the share of the patterns holding in one of its runs (the
+    record) that also hold in at least ``pass_level`` of its other runs, averaged over which
+    run is the record (draws,).
+
+    Args:
+        held: whether each pattern holds in each run (patterns, draws x runs_per_draw), the
+            runs of a draw next to each other.
+    """
+    by_draw = held.reshape(held.shape[0], -1, runs_per_draw).astype(float)  # (patterns, draws, runs)
+    others = (by_draw.sum(axis=2, keepdims=True) - by_draw) / (runs_per_draw - 1)
+    reproduced = ((others >= pass_level) & (by_draw == 1.0)).sum(axis=0)  # (draws, runs)
+    in_record = by_draw.sum(axis=0)
+    return np.divide(reproduced, in_record, out=np.ones_like(in_record), where=in_record > 0).mean(axis=1)
 
 
 def by_pattern(rates: pd.DataFrame, pass_level: float = PASS_LEVEL) -> pd.DataFrame:
@@ -103,10 +133,14 @@ def tensions(patterns: PatternSet, scenario: Scenario, source: ParameterSource, 
              runs_per_draw: int = RUNS_PER_DRAW, seed: int = SEED) -> TensionReport:
     """Run ``draws`` x ``runs_per_draw`` posterior runs of ``scenario`` and find the tensions."""
     runs = draw_plan(source, draws, runs_per_draw, seed)
-    rates = pass_rates_by_draw(patterns, scenario, runs, runs_per_draw)
+    held_runs = held_by_run(patterns, scenario, runs)
+    rates = pass_rates_by_draw(patterns, held_runs, runs, runs_per_draw)
     held = (rates >= PASS_LEVEL).sum(axis=0)
+    ceiling = chance_ceiling(held_runs, runs_per_draw)
     summary = {"draws": draws, "runs_per_draw": runs_per_draw, "runs": draws * runs_per_draw, "seed": seed,
                "patterns": len(rates), "pass_level": PASS_LEVEL, "tension_threshold": TENSION,
                "held_by_the_best_draw": int(held.max()), "held_by_the_median_draw": float(held.median()),
-               "held_pooled": int((rates.mean(axis=1) >= PASS_LEVEL).sum())}
+               "held_pooled": int((rates.mean(axis=1) >= PASS_LEVEL).sum()),
+               "chance_ceiling": {"median": float(np.median(ceiling)), "p10": float(np.quantile(ceiling, 0.1)),
+                                  "p90": float(np.quantile(ceiling, 0.9))}}
     return TensionReport(rates, by_pattern(rates), tension_pairs(rates), summary)

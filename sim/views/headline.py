@@ -68,7 +68,7 @@ _KEPT = ("created", "git_commit", "runs", "wall_time_s", "stopped", "draws", "pa
          "replicates", "seed", "truths", "in_sample", "out_of_sample", "in_sample_uninformative",
          "out_of_sample_uninformative", "all", "counterfactual", "parameters", "effective_patterns", "prior_runs",
          "runs_per_draw", "patterns", "pass_level", "tension_threshold", "held_by_the_best_draw",
-         "held_by_the_median_draw", "held_pooled")
+         "held_by_the_median_draw", "held_pooled", "chance_ceiling")
 
 
 def collect(results: Path = ROOT / "results", headline: Path = HEADLINE_DIR) -> list[str]:
@@ -263,17 +263,24 @@ def tensions_block(headline: Path) -> str:
     pairs, record = _read(headline, "tensions.csv"), _read(headline, "tensions.json")
     if pairs is None or record is None:
         return ""
-    lines = [(f"Over {record['draws']} posterior draws x {record['runs_per_draw']} runs each "
-             f"({record['runs']:,} runs, every run its seed and its later leaders' dispositions), the draw that holds the most "
-             f"patterns holds {record['held_by_the_best_draw']} of {record['patterns']} in at least "
-             f"{record['pass_level']:.0%} of its runs, the median draw {record['held_by_the_median_draw']:g}, and "
-             f"the pooled posterior {record['held_pooled']}. {len(pairs)} pairs of patterns below the pass level "
-             f"pull against each other (Spearman correlation of their pass rates across draws below "
-             f"{record['tension_threshold']}); the strongest:"), ""]
+    text = (f"Over {record['draws']} posterior draws x {record['runs_per_draw']} runs each "
+            f"({record['runs']:,} runs, every run its seed and its later leaders' dispositions), the draw that holds the "
+            f"most patterns holds {record['held_by_the_best_draw']} of {record['patterns']} in at least "
+            f"{record['pass_level']:.0%} of its runs, the median draw {record['held_by_the_median_draw']:g}, and "
+            f"the pooled posterior {record['held_pooled']}.")
+    ceiling = record.get("chance_ceiling")
+    if ceiling is not None:
+        text += (f" Chance caps such counts: taken as the truth, with one of its runs as the record, a draw holds "
+                 f"in at least {record['pass_level']:.0%} of its other runs a median {ceiling['median']:.0%} of the "
+                 f"patterns that hold in that record (10-90% over draws: {ceiling['p10']:.0%}-{ceiling['p90']:.0%}), "
+                 "so even a model that were exactly true, with its parameters known, would be credited with about "
+                 "that share of the narrative's patterns, not all of them.")
+    text += (f" {len(pairs)} pairs of patterns below the pass level pull against each other (Spearman correlation "
+             f"of their pass rates across draws below {record['tension_threshold']}); the strongest:")
     shown = pairs.head(15).rename(columns={"pattern_a": "pattern", "pattern_b": "against", "correlation": "ρ",
                                            "draws_holding_both": "draws holding both"})
     shown = shown[["pattern", "against", "ρ", "draws holding both"]]
-    return "\n".join(lines) + "\n" + _markdown(shown)
+    return text + "\n\n" + _markdown(shown)
 
 
 def calibration_block(headline: Path) -> str:
