@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim.cli import main
 from sim.inference.tensions import by_pattern, chance_ceiling, draw_plan, tension_pairs
@@ -47,6 +48,8 @@ def test_the_chance_ceiling_counts_what_a_draw_reproduces_of_its_own_runs():
     held = np.array([[1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
                      [1, 1, 0, 1, 1, 1, 1, 1, 1, 1]], dtype=bool)
     np.testing.assert_allclose(chance_ceiling(held, runs_per_draw=5), [0.6, 1.0])
+    with pytest.raises(ValueError, match="runs_per_draw"):
+        chance_ceiling(held, runs_per_draw=1)
 
 
 def test_each_draw_runs_several_times_and_each_run_draws_its_own_dispositions():

@@ -83,6 +83,8 @@ def chance_ceiling(held: np.ndarray, runs_per_draw: int, pass_level: float = PAS
         held: whether each pattern holds in each run (patterns, draws x runs_per_draw), the
             runs of a draw next to each other.
     """
+    if runs_per_draw < 2:
+        raise ValueError(f"runs_per_draw: {runs_per_draw}; allowed: at least 2 (a record and another run)")
     by_draw = held.reshape(held.shape[0], -1, runs_per_draw).astype(float)  # (patterns, draws, runs)
     others = (by_draw.sum(axis=2, keepdims=True) - by_draw) / (runs_per_draw - 1)
     reproduced = ((others >= pass_level) & (by_draw == 1.0)).sum(axis=0)  # (draws, runs)
