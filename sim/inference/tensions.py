@@ -137,11 +137,12 @@ def tensions(patterns: PatternSet, scenario: Scenario, source: ParameterSource, 
     runs = draw_plan(source, draws, runs_per_draw, seed)
     held_runs = held_by_run(patterns, scenario, runs)
     rates = pass_rates_by_draw(patterns, held_runs, runs, runs_per_draw)
-    held = (rates >= PASS_LEVEL).sum(axis=0)
+    held_per_draw = (rates >= PASS_LEVEL).sum(axis=0)
     ceiling = chance_ceiling(held_runs, runs_per_draw)
     summary = {"draws": draws, "runs_per_draw": runs_per_draw, "runs": draws * runs_per_draw, "seed": seed,
                "patterns": len(rates), "pass_level": PASS_LEVEL, "tension_threshold": TENSION,
-               "held_by_the_best_draw": int(held.max()), "held_by_the_median_draw": float(held.median()),
+               "held_by_the_best_draw": int(held_per_draw.max()),
+               "held_by_the_median_draw": float(held_per_draw.median()),
                "held_pooled": int((rates.mean(axis=1) >= PASS_LEVEL).sum()),
                "chance_ceiling": {"median": float(np.median(ceiling)), "p10": float(np.quantile(ceiling, 0.1)),
                                   "p90": float(np.quantile(ceiling, 0.9))}}
