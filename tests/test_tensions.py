@@ -79,6 +79,7 @@ def test_casim_tensions_writes_its_tables_figure_and_manifest(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "casim tensions: baseline" in page and "the draw that holds the most patterns" in page.lower()
+    assert f"{ceiling['median']:.0%} of the patterns that hold in that record" in page
 
 
 def test_casim_tensions_needs_a_posterior(tmp_path, capsys):

@@ -268,13 +268,12 @@ def tensions_block(headline: Path) -> str:
             f"most patterns holds {record['held_by_the_best_draw']} of {record['patterns']} in at least "
             f"{record['pass_level']:.0%} of its runs, the median draw {record['held_by_the_median_draw']:g}, and "
             f"the pooled posterior {record['held_pooled']}.")
-    ceiling = record.get("chance_ceiling")
-    if ceiling is not None:
-        text += (f" Chance caps such counts: taken as the truth, with one of its runs as the record, a draw holds "
-                 f"in at least {record['pass_level']:.0%} of its other runs a median {ceiling['median']:.0%} of the "
-                 f"patterns that hold in that record (10-90% over draws: {ceiling['p10']:.0%}-{ceiling['p90']:.0%}), "
-                 "so even a model that were exactly true, with its parameters known, would be credited with about "
-                 "that share of the narrative's patterns, not all of them.")
+    ceiling = record["chance_ceiling"]
+    text += (f" Chance caps such counts: taken as the truth, with one of its runs as the record, a draw holds "
+             f"in at least {record['pass_level']:.0%} of its other runs a median {ceiling['median']:.0%} of the "
+             f"patterns that hold in that record (10-90% over draws: {ceiling['p10']:.0%}-{ceiling['p90']:.0%}), "
+             "so even a model that were exactly true, with its parameters known, would be credited with about "
+             "that share of the narrative's patterns, not all of them.")
     text += (f" {len(pairs)} pairs of patterns below the pass level pull against each other (Spearman correlation "
              f"of their pass rates across draws below {record['tension_threshold']}); the strongest:")
     shown = pairs.head(15).rename(columns={"pattern_a": "pattern", "pattern_b": "against", "correlation": "ρ",

@@ -555,7 +555,10 @@ def _numbers_tensions(folder: Path, record: dict, analysis: Path | None) -> str:
         return '<p class="note">No tensions.csv or patterns.csv in this folder.</p>'
     summary = (f"<p>The draw that holds the most patterns holds {record['held_by_the_best_draw']} of "
                f"{record['patterns']}, the median draw {record['held_by_the_median_draw']:g}, the pooled posterior "
-               f"{record['held_pooled']}.</p>")
+               f"{record['held_pooled']}. Taken as the truth, with one of its runs as the record, the median draw "
+               f"holds in at least {record['pass_level']:.0%} of its other runs "
+               f"{record['chance_ceiling']['median']:.0%} of the patterns that hold in that record: the ceiling "
+               "that chance sets on such counts.</p>")
     return summary + _table(pairs, f"Pairs of patterns below the pass level whose pass rates correlate below "
                                    f"{record['tension_threshold']} across draws (Spearman): the draws that hold one "
                                    "fail the other.") + _table(
