@@ -37,8 +37,9 @@ def test_recovers_the_posterior_of_a_normal_mean():
     mean, sd = _weighted_mean_sd(result.posterior)
     np.testing.assert_allclose(mean, observed, atol=0.06)
     np.testing.assert_allclose(sd, 1 / np.sqrt(N_OBS), rtol=0.15)
-    epsilons = [g.epsilon for g in result.generations]
+    epsilons = [g.epsilon for g in result.generations if not g.sweep]
     assert all(b < a for a, b in itertools.pairwise(epsilons))
+    assert result.posterior.sweep and result.posterior.epsilon == epsilons[-1]
     assert result.posterior.weights.sum() == pytest.approx(1.0) and result.stopped
 
 
@@ -84,3 +85,31 @@ def test_stops_when_acceptance_would_fall_too_low():
     result = sampler.run()
     assert result.stopped
     assert all(np.all(g.distances <= g.epsilon) for g in result.generations)
+
+
+def test_closing_sweep_moves_the_last_generation_at_its_tolerance():
+    observed = np.array([0.5, -0.2])
+    settings = Settings(population=300, prior_draws=3000, block=3000, max_generations=6, seed=4)
+    result = _sampler(observed, settings, dims=2).run()
+    sweep, last = result.generations[-1], result.generations[-2]
+    assert sweep.sweep and not last.sweep and result.stopped
+    assert sweep.epsilon == last.epsilon and np.all(sweep.distances <= sweep.epsilon)
+    assert sweep.unique > last.unique  # copies of resampled particles are moved apart
+    # Without the sweep the last generation is the posterior, and the generations before are the same.
+    without = _sampler(observed, Settings(**{**settings.__dict__, "sweep_share": 0.0}), dims=2).run()
+    assert not without.posterior.sweep
+    np.testing.assert_array_equal(without.posterior.sample.theta, last.sample.theta)
+
+
+def test_a_finished_result_resumes_as_it_is():
+    observed = np.array([0.1])
+    settings = Settings(population=200, prior_draws=2000, block=1000, max_generations=4, seed=2)
+    whole = _sampler(observed, settings).run()
+    again = _sampler(observed, settings).run(Result(whole.prior, whole.prior_distances, list(whole.generations),
+                                                    whole.stopped))
+    assert len(again.generations) == len(whole.generations) and again.stopped == whole.stopped
+
+
+def test_sweep_share_outside_zero_to_one_is_refused():
+    with pytest.raises(ValueError, match="sweep_share"):
+        Settings(sweep_share=1.5)

@@ -16,7 +16,15 @@ sampler in the sense of Del Moral, Doucet and Jasra (2012):
 3. It stops when the tolerance reaches ``target_epsilon``, when it cannot fall (the
    population's distances are tied), after a generation whose moves' acceptance rate fell
    below ``min_acceptance``, after ``max_generations``, or when the next generation could
-   exceed ``max_runs`` in all. The last finished generation is the posterior.
+   exceed ``max_runs`` in all.
+4. A closing sweep moves every particle of the last generation, kept and replenished alike,
+   by the same ABC-MCMC at its tolerance, until ``sweep_share`` of them have moved at least
+   once or it has spent ``sweep_runs`` runs (or what ``max_runs`` leaves): the move step of Del Moral et al. (2012), applied to the
+   whole population once. Each generation moves only the particles it replenished, so
+   copies of resampled particles that never moved (most of them late, when few moves are
+   accepted) pile up over the generations; the sweep leaves the target, the ABC posterior
+   at the last tolerance, unchanged and removes most of those copies. Its population is
+   the posterior.
 
 The step of the random walk is a scale times each parameter's spread over the kept
 particles, in coordinates scaled to the prior's box, one coordinate at a time, so that the
@@ -76,6 +84,8 @@ class Settings:
     max_generations: int = 30
     max_runs: int = 10_000_000
     scale: float = 1.0
+    sweep_share: float = 0.95
+    sweep_runs: int = 1_000_000
     seed: int = 0
 
     def __post_init__(self):
@@ -83,6 +93,8 @@ class Settings:
             raise ValueError(f"population = {self.population}: give 1 <= population <= prior_draws ({self.prior_draws})")
         if not 0.0 < self.quantile < 1.0:
             raise ValueError(f"quantile = {self.quantile}: give a number strictly between 0 and 1")
+        if not 0.0 <= self.sweep_share <= 1.0:
+            raise ValueError(f"sweep_share = {self.sweep_share}: give a number from 0 (no closing sweep) to 1")
 
 
 @dataclass
@@ -105,6 +117,7 @@ class Generation:
         distances: each particle's distance (N,).
         weights: normalised importance weights (N,).
         runs: simulations this generation took (the prior sample's size for generation 1).
+        sweep: True for the closing sweep, which moves the last generation at its tolerance.
     """
 
     index: int
@@ -115,6 +128,7 @@ class Generation:
     runs: int
     acceptance: float
     scale: float
+    sweep: bool = False
 
     @property
     def unique(self) -> int:
@@ -236,37 +250,79 @@ class Sampler:
         budget = settings.max_runs - runs_so_far
         if dropped > budget:
             return None, f"the next generation could exceed max_runs = {settings.max_runs}"
-        # First round: each particle tries one of the trial scales; keep the best for the rest.
-        trial = np.clip(previous.scale * np.array(_TRIAL_SCALES), *_SCALE_LIMITS)
-        which = np.arange(dropped) % len(trial)
-        before = state[0]
-        state, moved = self._move(state, epsilon, trial[which, None] * spread, rng, index, 0)
-        jump = (((state[0] - before) / (self.high - self.low) / spread) ** 2).sum(axis=1)
-        rates = np.array([moved[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
-        jumps = np.array([jump[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
-        if rates.max() == 0.0:
-            return None, f"no move was accepted at tolerance {epsilon:.4g}"
-        eligible = rates >= 0.5 * rates.max()
-        scale = float(trial[np.flatnonzero(eligible)[np.argmax(jumps[eligible])]])
         limit = min(int(dropped / settings.min_acceptance), budget)
-        ever_moved, accepted, runs = moved.copy(), int(moved.sum()), dropped
-        while ever_moved.mean() < _MOVED_SHARE and runs + dropped <= limit:
-            state, moved = self._move(state, epsilon, scale * spread, rng, index, runs // dropped)
-            ever_moved |= moved
-            accepted += int(moved.sum())
-            runs += dropped
-        theta, seeds, summaries, distances = state
+        moves = self._moves(state, epsilon, spread, previous.scale, rng, index, limit, _MOVED_SHARE)
+        if moves is None:
+            return None, f"no move was accepted at tolerance {epsilon:.4g}"
+        (theta, seeds, summaries, distances), runs, accepted, scale = moves
         sample = Sample(np.concatenate([kept.theta[alive], theta]), np.concatenate([kept.seeds[alive], seeds]),
                         np.concatenate([kept.summaries[alive], summaries]))
         n = len(sample.seeds)
         return Generation(index, epsilon, sample, np.concatenate([previous.distances[alive], distances]),
                           np.full(n, 1.0 / n), runs, accepted / runs, scale), ""
 
-    def run(self, result: Result | None = None, on_generation: Callable[[Result], None] | None = None) -> Result:
+    def _moves(self, state, epsilon, spread, last_scale, rng, index, limit, share):
+        """Rounds of ABC-MCMC moves of every particle in ``state`` at tolerance ``epsilon``.
+
+        The first round tries the trial scales around ``last_scale`` (one per particle) and
+        keeps the best for the rest (module docstring); rounds go on until ``share`` of the
+        particles have moved at least once or the next round would pass ``limit`` runs.
+
+        Returns:
+            The moved state, the runs spent, the moves accepted and the scale kept; None when
+            the first round accepted no move.
+        """
+        n = len(state[0])
+        trial = np.clip(last_scale * np.array(_TRIAL_SCALES), *_SCALE_LIMITS)
+        which = np.arange(n) % len(trial)
+        before = state[0]
+        state, moved = self._move(state, epsilon, trial[which, None] * spread, rng, index, 0)
+        jump = (((state[0] - before) / (self.high - self.low) / spread) ** 2).sum(axis=1)
+        rates = np.array([moved[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
+        jumps = np.array([jump[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
+        if rates.max() == 0.0:
+            return None
+        eligible = rates >= 0.5 * rates.max()
+        scale = float(trial[np.flatnonzero(eligible)[np.argmax(jumps[eligible])]])
+        ever_moved, accepted, runs = moved.copy(), int(moved.sum()), n
+        while ever_moved.mean() < share and runs + n <= limit:
+            state, moved = self._move(state, epsilon, scale * spread, rng, index, runs // n)
+            ever_moved |= moved
+            accepted += int(moved.sum())
+            runs += n
+        return state, runs, accepted, scale
+
+    def closing_sweep(self, last: Generation, runs_so_far: int) -> Generation | None:
+        """Every particle of ``last`` moved at its tolerance (module docstring, step 4).
+
+        None when the sweep is switched off (``sweep_share`` 0), when ``sweep_runs`` or
+        ``max_runs`` leaves no room for one round, or when its first round accepted no move.
+        """
+        settings = self.settings
+        n = len(last.sample.seeds)
+        limit = min(settings.sweep_runs, settings.max_runs - runs_so_far)
+        if settings.sweep_share == 0.0 or n > limit:
+            return None
+        index = last.index + 1
+        rng = np.random.default_rng([settings.seed, index])
+        spread = np.maximum(((last.sample.theta - self.low) / (self.high - self.low)).std(axis=0), _MIN_SPREAD)
+        state = (last.sample.theta, last.sample.seeds, last.sample.summaries, last.distances)
+        moves = self._moves(state, last.epsilon, spread, last.scale, rng, index, limit, settings.sweep_share)
+        if moves is None:
+            return None
+        (theta, seeds, summaries, distances), runs, accepted, scale = moves
+        return Generation(index, last.epsilon, Sample(theta, seeds, summaries), distances, np.full(n, 1.0 / n), runs,
+                          accepted / runs, scale, sweep=True)
+
+    def run(self, result: Result | None = None, on_generation: Callable[[Result], None] | None = None,
+            on_sweep: Callable[[Result], None] | None = None) -> Result:
         """Run to the end, or continue ``result`` (a prior sample and finished generations).
 
         ``on_generation`` is called with the result after the prior sample and after each
-        generation (e.g. to save it, so that a stopped calibration resumes there).
+        generation and the closing sweep (e.g. to save it, so that a stopped calibration
+        resumes there); ``on_sweep`` when the generations have stopped and the sweep begins
+        (e.g. to say so: it can take as long as several generations). A result that ends
+        with its sweep is finished and comes back as it is.
         """
         if result is None:
             prior = self.prior_sample()
@@ -277,11 +333,16 @@ class Sampler:
             result.generations.append(self.first_generation(result.prior, result.prior_distances))
             if on_generation is not None:
                 on_generation(result)
-        while True:
+        while not result.posterior.sweep:
             generation, why = self.next_generation(result.posterior, result.runs)
             if generation is None:
                 result.stopped = why
-                return result
+                if on_sweep is not None and self.settings.sweep_share > 0:
+                    on_sweep(result)
+                generation = self.closing_sweep(result.posterior, result.runs)
+                if generation is None:
+                    return result
             result.generations.append(generation)
             if on_generation is not None:
                 on_generation(result)
+        return result

@@ -72,6 +72,8 @@ class SMC(Strict):
     max_generations: int = Field(default=30, ge=1, le=1000)
     max_runs: int = Field(default=10_000_000, ge=1)
     scale: FiniteFloat = Field(default=1.0, gt=0.0, le=3.0)
+    sweep_share: FiniteFloat = Field(default=0.95, ge=0.0, le=1.0)
+    sweep_runs: int = Field(default=1_000_000, ge=0)
 
     @model_validator(mode="after")
     def _population_fits(self) -> SMC:
@@ -265,8 +267,10 @@ def _sample_table(sample: Sample, names: list[str], patterns: PatternSet) -> pd.
 
 
 def _sample_from(table: pd.DataFrame, names: list[str], patterns: PatternSet) -> Sample:
-    return Sample(table[names].to_numpy(), table["seed"].to_numpy(),
-                  table[[f"stat_{p.id}" for p in patterns.patterns]].to_numpy())
+    # Row-major, as the sampler builds them: a column-major copy would sum the spreads in
+    # another order and move a resumed run's proposals by rounding.
+    return Sample(np.ascontiguousarray(table[names].to_numpy()), table["seed"].to_numpy(),
+                  np.ascontiguousarray(table[[f"stat_{p.id}" for p in patterns.patterns]].to_numpy()))
 
 
 def save_checkpoint(result: Result, folder: Path, names: list[str], patterns: PatternSet, identity: dict) -> None:
@@ -279,9 +283,10 @@ def save_checkpoint(result: Result, folder: Path, names: list[str], patterns: Pa
             table = _sample_table(generation.sample, names, patterns)
             table["distance"], table["weight"] = generation.distances, generation.weights
             write_table(table, path)
-    write_json({**identity, "generations": [{"index": g.index, "epsilon": g.epsilon, "runs": g.runs,
-                                             "acceptance": g.acceptance, "scale": g.scale}
-                                            for g in result.generations]}, folder / "state.json")
+    write_json({**identity, "stopped": result.stopped,
+                "generations": [{"index": g.index, "epsilon": g.epsilon, "runs": g.runs, "acceptance": g.acceptance,
+                                 "scale": g.scale, "sweep": g.sweep} for g in result.generations]},
+               folder / "state.json")
 
 
 def calibration_identity(path: Path, calibration: Calibration, patterns_path: Path, scenario: Scenario) -> dict:
@@ -318,12 +323,12 @@ def load_checkpoint(folder: Path, names: list[str], patterns: PatternSet, identi
     prior = _sample_from(pd.read_parquet(folder / "prior.parquet"), names, patterns)
     if distance is None:
         return Result(prior, np.array([]))
-    result = Result(prior, distance(prior.summaries))
+    result = Result(prior, distance(prior.summaries), stopped=state["stopped"])
     for entry in state["generations"]:
         table = pd.read_parquet(folder / f"generation-{entry['index']:02d}.parquet")
         result.generations.append(Generation(entry["index"], entry["epsilon"], _sample_from(table, names, patterns),
                                              table["distance"].to_numpy(), table["weight"].to_numpy(),
-                                             entry["runs"], entry["acceptance"], entry["scale"]))
+                                             entry["runs"], entry["acceptance"], entry["scale"], entry["sweep"]))
     return result
 
 
@@ -358,9 +363,11 @@ def _sha256(path: Path) -> str:
 
 
 def generations_table(result: Result) -> pd.DataFrame:
-    """One row per generation: tolerance, runs, acceptance rate, distinct particles, step scale."""
+    """One row per generation: tolerance, runs, acceptance rate, distinct particles, step scale,
+    and whether it is the closing sweep (the same tolerance, every particle moved)."""
     return pd.DataFrame([{"generation": g.index, "epsilon": g.epsilon, "runs": g.runs, "acceptance": g.acceptance,
-                          "distinct_particles": g.unique, "step_scale": g.scale} for g in result.generations])
+                          "distinct_particles": g.unique, "step_scale": g.scale, "closing_sweep": g.sweep}
+                         for g in result.generations])
 
 
 def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | None = None,
@@ -393,11 +400,20 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
         save_checkpoint(result, out / SMC_DIR, names, patterns, identity)
         if progress and result.generations:
             g = result.generations[-1]
-            print(f"{calibration.name}: generation {g.index}: tolerance {g.epsilon:.4f}, {g.runs} runs, "
+            step = "closing sweep" if g.sweep else f"generation {g.index}"
+            print(f"{calibration.name}: {step}: tolerance {g.epsilon:.4f}, {g.runs} runs, "
                   f"acceptance {g.acceptance:.3f}, {g.unique} distinct particles "
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
         elif progress:
             print(f"{calibration.name}: prior sample of {len(result.prior.theta)} runs done "
+                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+
+    def announce_sweep(result: Result) -> None:
+        if progress:
+            g = result.posterior
+            print(f"{calibration.name}: {result.stopped}; closing sweep: moving all {len(g.sample.seeds)} particles "
+                  f"at tolerance {g.epsilon:.4f} until {calibration.smc.sweep_share:.0%} have moved or "
+                  f"{calibration.smc.sweep_runs:,} runs are spent "
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
     with worker_pool(workers, scheduler, preload="sim.inference.calibration") as pool_map:
@@ -410,7 +426,7 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
         if result is None:
             result = Result(prior, sampler.distance(prior.summaries))
             report(result)
-        result = sampler.run(result, on_generation=report)
+        result = sampler.run(result, on_generation=report, on_sweep=announce_sweep)
 
     final = result.posterior
     specs = parameter_specs()
