@@ -352,8 +352,11 @@ def command_calibrate(args: argparse.Namespace) -> int:
     record = result.record
     counts = " and ".join(f"{strong} of {total} {kind}" for kind, (strong, total)
                           in contraction_counts(result.contraction).items())
-    print(f"casim: {len(record['generations'])} generations, {record['runs']:,} runs, final tolerance "
-          f"{record['generations'][-1]['epsilon']:.4f} ({record['stopped']}); {record['draws']} weighted draws; "
+    generations = [g for g in record["generations"] if not g["closing_sweep"]]
+    swept = " and a closing sweep" if len(generations) < len(record["generations"]) else ""
+    print(f"casim: {len(generations)} generations{swept}, {record['runs']:,} runs, final tolerance "
+          f"{record['generations'][-1]['epsilon']:.4f} ({record['stopped']}); {record['draws']} weighted draws, "
+          f"{record['generations'][-1]['distinct_particles']} distinct; "
           f"{counts} contract by 0.5 or more; {record['wall_time_s']:.0f} s")
     print(f"casim: wrote {out}/" + (f" and the posterior to {target}" if target else ""))
     return 0

@@ -67,7 +67,8 @@ def test_tiny_calibration_end_to_end(tiny, capsys):
     assert json.loads((out / "manifest.json").read_text())["kind"] == "calibrate"
     pd.testing.assert_frame_equal(pd.read_csv(tiny / "shipped" / "posterior.csv"), posterior)
     assert (tiny / "shipped" / "posterior.json").is_file()
-    assert f"{len(generations)} generations" in capsys.readouterr().out
+    assert generations["closing_sweep"].tolist() == [False] * (len(generations) - 1) + [True]
+    assert f"{len(generations) - 1} generations and a closing sweep" in capsys.readouterr().out
 
 
 def test_a_stopped_calibration_resumes_to_the_same_posterior(tiny):

@@ -69,10 +69,15 @@ def plot_posterior_marginals(prior: np.ndarray, posterior: pd.DataFrame, bounds:
 
 
 def plot_tolerances(generations: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """The tolerance and the acceptance rate of each ABC-SMC generation."""
+    """The tolerance and the acceptance rate of each ABC-SMC generation, and the closing
+    sweep's (the last point, at the last generation's tolerance, marked apart)."""
     fig = _new_figure(figsize=(7.5, 4.6))
     ax = fig.subplots()
+    sweep = generations["closing_sweep"].to_numpy(dtype=bool)
     ax.plot(generations["generation"], generations["epsilon"], "o-", color=_POSTERIOR, label="tolerance (distance)")
+    if sweep.any():
+        ax.plot(generations["generation"][sweep], generations["epsilon"][sweep], "D", color="black", markersize=7,
+                fillstyle="none", label="closing sweep: every particle moved")
     ax.set(xlabel="generation", ylabel="tolerance: weighted RMS of pattern misses (pattern units)")
     ax.set_ylim(0, None)
     ax.grid(color="0.9")
@@ -83,7 +88,9 @@ def plot_tolerances(generations: pd.DataFrame, path: str | os.PathLike) -> Path:
     lines = ax.get_legend_handles_labels()[0] + rate.get_legend_handles_labels()[0]
     ax.legend(lines, [line.get_label() for line in lines], loc="upper right", fontsize=8.5, frameon=False)
     total = int(generations["runs"].sum())
-    ax.set_title(f"ABC-SMC tolerance schedule ({len(generations)} generations, {total:,} runs)", fontsize=11)
+    swept = " and a closing sweep" if sweep.any() else ""
+    ax.set_title(f"ABC-SMC tolerance schedule ({int((~sweep).sum())} generations{swept}, {total:,} runs)",
+                 fontsize=11)
     return save_figure(fig, path)
 
 

@@ -295,7 +295,9 @@ def calibration_block(headline: Path) -> str:
             continue
         inferred = contraction["name"].str.startswith(QUANTILE_PREFIX)
         rows.append({"calibration": label, "patterns": len(record["patterns_used"]),
-                     "generations": len(record["generations"]), "runs": f"{record['runs']:,}",
+                     "generations": sum(not g["closing_sweep"] for g in record["generations"]),
+                     "runs (closing sweep included)": f"{record['runs']:,}",
+                     "distinct draws": f"{record['generations'][-1]['distinct_particles']} of {record['draws']}",
                      "wall time": f"{record['wall_time_s'] / 60:.1f} min",
                      "final tolerance": f"{record['generations'][-1]['epsilon']:.3f}",
                      "parameters with contraction >= 0.5": _contracted(contraction[~inferred]),
