@@ -16,7 +16,7 @@ from sim.experiments.batch import batch_identity, check_same_experiment, check_s
 from sim.experiments.compare import compare, describe, parse_variable, scenario_pairs
 from sim.inference.patterns import PATTERNS_FILE, find_patterns
 from sim.inputs.events import figure_events
-from sim.inputs.posterior import contraction_counts, parameter_source, plan
+from sim.inputs.posterior import contraction_counts, describe_schedule, parameter_source, plan
 from sim.inputs.scenario import ScenarioError, find_scenario, load_scenario, scenario_record
 from sim.io.input_files import MAX_REPLICATES, MAX_SEED, InputError, check_safe_name, read_input
 from sim.io.output import (
@@ -352,9 +352,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
     record = result.record
     counts = " and ".join(f"{strong} of {total} {kind}" for kind, (strong, total)
                           in contraction_counts(result.contraction).items())
-    generations = [g for g in record["generations"] if not g["closing_sweep"]]
-    swept = " and a closing sweep" if len(generations) < len(record["generations"]) else ""
-    print(f"casim: {len(generations)} generations{swept}, {record['runs']:,} runs, final tolerance "
+    print(f"casim: {describe_schedule(record['generations'])}, {record['runs']:,} runs, final tolerance "
           f"{record['generations'][-1]['epsilon']:.4f} ({record['stopped']}); {record['draws']} weighted draws, "
           f"{record['generations'][-1]['distinct_particles']} distinct; "
           f"{counts} contract by 0.5 or more; {record['wall_time_s']:.0f} s")

@@ -256,6 +256,7 @@ population = {population}
 prior_draws = {prior_draws}
 block = {prior_draws}
 max_generations = {generations}
+sweep_runs = {20 * population}
 
 [coverage]
 truths = {truths}
@@ -266,6 +267,7 @@ population = {population}
 prior_draws = {prior_draws}
 block = {prior_draws}
 max_generations = {generations}
+sweep_runs = {20 * population}
 
 [fixed]
 """ + "".join(f'{name} = "a small test calibration"\n' for name in fixed))

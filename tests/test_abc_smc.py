@@ -110,6 +110,12 @@ def test_a_finished_result_resumes_as_it_is():
     assert len(again.generations) == len(whole.generations) and again.stopped == whole.stopped
 
 
+def test_no_sweep_when_its_budget_is_less_than_one_round():
+    settings = Settings(population=200, prior_draws=2000, block=1000, max_generations=3, sweep_runs=199, seed=5)
+    result = _sampler(np.array([0.3]), settings).run()
+    assert not result.posterior.sweep and result.stopped == "reached max_generations = 3"
+
+
 def test_sweep_share_outside_zero_to_one_is_refused():
     with pytest.raises(ValueError, match="sweep_share"):
         Settings(sweep_share=1.5)

@@ -71,21 +71,24 @@ def test_tiny_calibration_end_to_end(tiny, capsys):
     assert f"{len(generations) - 1} generations and a closing sweep" in capsys.readouterr().out
 
 
-def test_a_stopped_calibration_resumes_to_the_same_posterior(tiny):
+@pytest.mark.parametrize("lost", [0, 1, 2])  # finished; stopped in the closing sweep; before the last generation
+def test_a_stopped_calibration_resumes_to_the_same_posterior(tiny, lost):
     out = tiny / "out"
     assert _calibrate(tiny, out) == 0
     whole = (out / "posterior.csv").read_bytes()
-    # As if it had been stopped before its last generation.
     state = json.loads((out / "smc" / "state.json").read_text())
+    assert state["generations"][-1]["sweep"] and state["stopped"]
     last = state["generations"][-1]["index"]
-    assert last >= 2
-    (out / "smc" / f"generation-{last:02d}.parquet").unlink()
-    state["generations"] = state["generations"][:-1]
+    assert last >= 3
+    for index in range(last - lost + 1, last + 1):  # as if stopped before these were saved
+        (out / "smc" / f"generation-{index:02d}.parquet").unlink()
+    if lost:
+        state["generations"], state["stopped"] = state["generations"][:-lost], ""
     (out / "smc" / "state.json").write_text(json.dumps(state))
-    kept = (out / "smc" / f"generation-{last - 1:02d}.parquet").stat().st_mtime_ns
+    kept = (out / "smc" / f"generation-{last - lost:02d}.parquet").stat().st_mtime_ns
     assert _calibrate(tiny, out) == 0
     assert (out / "posterior.csv").read_bytes() == whole
-    assert (out / "smc" / f"generation-{last - 1:02d}.parquet").stat().st_mtime_ns == kept  # not recomputed
+    assert (out / "smc" / f"generation-{last - lost:02d}.parquet").stat().st_mtime_ns == kept  # not recomputed
 
 
 def test_a_calibration_does_not_resume_on_a_changed_patterns_file(tiny, capsys):

@@ -139,8 +139,9 @@ def test_posterior_marginals(tmp_path):
 def test_tolerances_contraction_and_ranks(tmp_path):
     from sim.figures.inference import plot_contraction, plot_rank_histograms, plot_tolerances
 
-    generations = pd.DataFrame({"generation": [1, 2, 3], "epsilon": [0.6, 0.5, 0.45], "runs": [1000, 800, 900],
-                                "acceptance": [0.1, 0.2, 0.15]})
+    generations = pd.DataFrame({"generation": [1, 2, 3, 4], "epsilon": [0.6, 0.5, 0.45, 0.45],
+                                "runs": [1000, 800, 900, 5000], "acceptance": [0.1, 0.2, 0.15, 0.05],
+                                "closing_sweep": [False, False, False, True]})
     _assert_written(plot_tolerances(generations, tmp_path / "tolerances.png"), tmp_path)
     table = pd.DataFrame({"name": ["a", "b", "c"], "contraction": [0.1, 0.6, 0.9]})
     png = plot_contraction(table, tmp_path / "contraction.png")

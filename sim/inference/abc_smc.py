@@ -18,13 +18,13 @@ sampler in the sense of Del Moral, Doucet and Jasra (2012):
    below ``min_acceptance``, after ``max_generations``, or when the next generation could
    exceed ``max_runs`` in all.
 4. A closing sweep moves every particle of the last generation, kept and replenished alike,
-   by the same ABC-MCMC at its tolerance, until ``sweep_share`` of them have moved at least
-   once or it has spent ``sweep_runs`` runs (or what ``max_runs`` leaves): the move step of Del Moral et al. (2012), applied to the
-   whole population once. Each generation moves only the particles it replenished, so
-   copies of resampled particles that never moved (most of them late, when few moves are
-   accepted) pile up over the generations; the sweep leaves the target, the ABC posterior
-   at the last tolerance, unchanged and removes most of those copies. Its population is
-   the posterior.
+   by rounds of the same ABC-MCMC at its tolerance, until ``sweep_share`` of them have moved
+   at least once or it has spent ``sweep_runs`` runs (a budget of its own: ``max_runs``
+   caps the generations): the move step of Del Moral et al. (2012), applied to the whole
+   population. Each generation moves only the particles it replenished, so copies of
+   resampled particles that never moved (most of them late, when few moves are accepted)
+   pile up over the generations; the sweep leaves the target, the ABC posterior at the last
+   tolerance, unchanged and removes most of those copies. Its population is the posterior.
 
 The step of the random walk is a scale times each parameter's spread over the kept
 particles, in coordinates scaled to the prior's box, one coordinate at a time, so that the
@@ -69,6 +69,7 @@ _MOVED_SHARE = 0.95  # rounds of moves go on until this share of the replenished
 _TRIAL_SCALES = (0.25, 0.5, 1.0, 2.0)  # tried in the first round, as multiples of the last scale
 _SCALE_LIMITS = (0.02, 3.0)
 _MIN_SPREAD = 1e-3  # the step's floor, in prior-box units, for a parameter that collapsed
+_SWEEP_STREAM = 10_000  # added to the sweep's index in its random streams, apart from any generation's
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Settings:
     max_runs: int = 10_000_000
     scale: float = 1.0
     sweep_share: float = 0.95
-    sweep_runs: int = 1_000_000
+    sweep_runs: int = 1_000_000  # the sweep's own budget, apart from max_runs
     seed: int = 0
 
     def __post_init__(self):
@@ -251,7 +252,7 @@ class Sampler:
         if dropped > budget:
             return None, f"the next generation could exceed max_runs = {settings.max_runs}"
         limit = min(int(dropped / settings.min_acceptance), budget)
-        moves = self._moves(state, epsilon, spread, previous.scale, rng, index, limit, _MOVED_SHARE)
+        moves = self._moves(state, epsilon, spread, previous.scale, rng, index, limit, _MOVED_SHARE, True)
         if moves is None:
             return None, f"no move was accepted at tolerance {epsilon:.4g}"
         (theta, seeds, summaries, distances), runs, accepted, scale = moves
@@ -261,56 +262,56 @@ class Sampler:
         return Generation(index, epsilon, sample, np.concatenate([previous.distances[alive], distances]),
                           np.full(n, 1.0 / n), runs, accepted / runs, scale), ""
 
-    def _moves(self, state, epsilon, spread, last_scale, rng, index, limit, share):
+    def _moves(self, state, epsilon, spread, last_scale, rng, stream, limit, share, need_a_move):
         """Rounds of ABC-MCMC moves of every particle in ``state`` at tolerance ``epsilon``.
 
         The first round tries the trial scales around ``last_scale`` (one per particle) and
         keeps the best for the rest (module docstring); rounds go on until ``share`` of the
         particles have moved at least once or the next round would pass ``limit`` runs.
+        ``stream`` keys the run seeds (with the round).
 
         Returns:
-            The moved state, the runs spent, the moves accepted and the scale kept; None when
-            the first round accepted no move.
+            The moved state, the runs spent, the moves accepted and the scale kept. When the
+            first round accepted no move: None if ``need_a_move`` (a generation's tolerance
+            that no move reaches), else the rounds go on at ``last_scale``.
         """
         n = len(state[0])
         trial = np.clip(last_scale * np.array(_TRIAL_SCALES), *_SCALE_LIMITS)
         which = np.arange(n) % len(trial)
         before = state[0]
-        state, moved = self._move(state, epsilon, trial[which, None] * spread, rng, index, 0)
+        state, moved = self._move(state, epsilon, trial[which, None] * spread, rng, stream, 0)
         jump = (((state[0] - before) / (self.high - self.low) / spread) ** 2).sum(axis=1)
         rates = np.array([moved[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
         jumps = np.array([jump[which == k].mean() if np.any(which == k) else 0.0 for k in range(len(trial))])
-        if rates.max() == 0.0:
+        if rates.max() == 0.0 and need_a_move:
             return None
         eligible = rates >= 0.5 * rates.max()
-        scale = float(trial[np.flatnonzero(eligible)[np.argmax(jumps[eligible])]])
+        scale = float(trial[np.flatnonzero(eligible)[np.argmax(jumps[eligible])]]) if rates.max() > 0 else last_scale
         ever_moved, accepted, runs = moved.copy(), int(moved.sum()), n
         while ever_moved.mean() < share and runs + n <= limit:
-            state, moved = self._move(state, epsilon, scale * spread, rng, index, runs // n)
+            state, moved = self._move(state, epsilon, scale * spread, rng, stream, runs // n)
             ever_moved |= moved
             accepted += int(moved.sum())
             runs += n
         return state, runs, accepted, scale
 
-    def closing_sweep(self, last: Generation, runs_so_far: int) -> Generation | None:
-        """Every particle of ``last`` moved at its tolerance (module docstring, step 4).
+    def sweeps(self, last: Generation) -> bool:
+        """Whether a closing sweep follows ``last``: switched on (``sweep_share`` > 0) and
+        ``sweep_runs`` enough for one round."""
+        return self.settings.sweep_share > 0.0 and self.settings.sweep_runs >= len(last.sample.seeds)
 
-        None when the sweep is switched off (``sweep_share`` 0), when ``sweep_runs`` or
-        ``max_runs`` leaves no room for one round, or when its first round accepted no move.
-        """
+    def closing_sweep(self, last: Generation) -> Generation:
+        """Every particle of ``last`` moved at its tolerance (module docstring, step 4);
+        call only where :meth:`sweeps` is true."""
         settings = self.settings
         n = len(last.sample.seeds)
-        limit = min(settings.sweep_runs, settings.max_runs - runs_so_far)
-        if settings.sweep_share == 0.0 or n > limit:
-            return None
         index = last.index + 1
-        rng = np.random.default_rng([settings.seed, index])
+        stream = _SWEEP_STREAM + index
+        rng = np.random.default_rng([settings.seed, stream])
         spread = np.maximum(((last.sample.theta - self.low) / (self.high - self.low)).std(axis=0), _MIN_SPREAD)
         state = (last.sample.theta, last.sample.seeds, last.sample.summaries, last.distances)
-        moves = self._moves(state, last.epsilon, spread, last.scale, rng, index, limit, settings.sweep_share)
-        if moves is None:
-            return None
-        (theta, seeds, summaries, distances), runs, accepted, scale = moves
+        (theta, seeds, summaries, distances), runs, accepted, scale = self._moves(
+            state, last.epsilon, spread, last.scale, rng, stream, settings.sweep_runs, settings.sweep_share, False)
         return Generation(index, last.epsilon, Sample(theta, seeds, summaries), distances, np.full(n, 1.0 / n), runs,
                           accepted / runs, scale, sweep=True)
 
@@ -337,11 +338,11 @@ class Sampler:
             generation, why = self.next_generation(result.posterior, result.runs)
             if generation is None:
                 result.stopped = why
-                if on_sweep is not None and self.settings.sweep_share > 0:
-                    on_sweep(result)
-                generation = self.closing_sweep(result.posterior, result.runs)
-                if generation is None:
+                if not self.sweeps(result.posterior):
                     return result
+                if on_sweep is not None:
+                    on_sweep(result)
+                generation = self.closing_sweep(result.posterior)
             result.generations.append(generation)
             if on_generation is not None:
                 on_generation(result)

@@ -73,7 +73,7 @@ class SMC(Strict):
     max_runs: int = Field(default=10_000_000, ge=1)
     scale: FiniteFloat = Field(default=1.0, gt=0.0, le=3.0)
     sweep_share: FiniteFloat = Field(default=0.95, ge=0.0, le=1.0)
-    sweep_runs: int = Field(default=1_000_000, ge=0)
+    sweep_runs: int = Field(default=1_000_000, ge=0)  # the closing sweep's budget, apart from max_runs
 
     @model_validator(mode="after")
     def _population_fits(self) -> SMC:

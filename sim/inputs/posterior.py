@@ -137,6 +137,12 @@ def contraction_counts(contraction_table: pd.DataFrame, level: float = 0.5) -> d
             "inferred dispositions": (int((strong & inferred).sum()), int(inferred.sum()))}
 
 
+def describe_schedule(generations: list[dict]) -> str:
+    """``"27 generations and a closing sweep"``, from a calibration record's ``generations``."""
+    count = sum(not g["closing_sweep"] for g in generations)
+    return f"{count} generations" + (" and a closing sweep" if count < len(generations) else "")
+
+
 def read_posterior(path: str | Path) -> Posterior:
     """A posterior CSV (``draw``, ``weight`` and parameter columns) and the JSON beside it."""
     path = Path(path)

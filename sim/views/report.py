@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.inference.validation import PASS_LEVEL, headline
 from sim.inputs.parameters import calibration_record
-from sim.inputs.posterior import contraction_counts, inferred_dispositions
+from sim.inputs.posterior import contraction_counts, describe_schedule, inferred_dispositions
 from sim.io.input_files import InputError
 from sim.io.output import git_commit, read_json, write_atomic
 
@@ -232,8 +232,9 @@ def _facts_calibrate(record: dict) -> list[tuple[str, str]]:
     settings = record["settings"]
     name = f"<b>{esc(settings['name'])}</b> ({esc(record['calibration_file'])})"
     smc = settings["smc"]
-    sample = (f"prior sample {smc['prior_draws']}, population {smc['population']}, {len(record['generations'])} "
-              f"generations, {record['runs']:,} runs in all (stopped: {record['stopped']}); seed {settings['seed']}")
+    sample = (f"prior sample {smc['prior_draws']}, population {smc['population']}, "
+              f"{describe_schedule(record['generations'])}, {record['runs']:,} runs in all "
+              f"(stopped: {record['stopped']}); seed {settings['seed']}")
     priors = ("every free parameter's documented range" if isinstance(record.get("prior_sources"), str)
               else "documented ranges, narrower where sourced: " + ", ".join(record["prior_sources"]))
     fixed = ", ".join(record.get("fixed", {})) or "none"
@@ -510,8 +511,9 @@ def _numbers_validate(folder: Path, record: dict, analysis: Path | None) -> str:
 
 def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str:
     last = record["generations"][-1]
-    lines = [(f"{record['draws']} weighted posterior draws after {len(record['generations'])} generations and "
-              f"{record['runs']:,} runs ({record['wall_time_s']:g} s); final tolerance {last['epsilon']:.4f}"),
+    lines = [(f"{record['draws']} weighted posterior draws ({last['distinct_particles']} distinct) after "
+              f"{describe_schedule(record['generations'])} and {record['runs']:,} runs ({record['wall_time_s']:g} s); "
+              f"final tolerance {last['epsilon']:.4f}"),
              f"Stopped: {record['stopped']}"]
     parts = [_bullets(lines)]
     tables = {name: _read_csv(folder / f"{name}.csv") for name in ("contraction", "patterns", "generations")}
@@ -536,7 +538,8 @@ def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str
                      "patterns in use its margin correlates with at |ρ| > 0.6)."))
     if tables["generations"] is not None:
         parts.append("<h3>Generations</h3>" + _table(tables["generations"], "Tolerance, runs, acceptance rate of "
-                                                     "the moves, distinct particles and step scale."))
+                                                     "the moves, distinct particles, step scale, and the closing sweep (the last row: every particle moved at the "
+                                                     "last tolerance)."))
     return "".join(parts)
 
 
