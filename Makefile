@@ -2,7 +2,7 @@
 #   make demo   set everything up, run the baseline and the headline comparisons
 #   make test   set everything up, run the test suite
 #   make bench  set everything up, run the benchmarks (benchmarks/README.md; not part of make test)
-#   make headline  recompute every result the README reports, from the calibrations on (under an hour on 2 cores)
+#   make headline  recompute every result the README reports, from the calibrations on (about 70 minutes on 2 cores)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
