@@ -10,9 +10,9 @@ sampler in the sense of Del Moral, Doucet and Jasra (2012):
    ABC Markov chain Monte Carlo (Marjoram et al. 2003): a random-walk proposal, reflected at
    the prior's bounds, is simulated and accepted when its distance is within the tolerance.
    Rounds of moves go on until 95% of these particles have moved at least once (or the
-   generation's run budget, ``population / min_acceptance``, is spent). The population then
-   targets the ABC posterior at the new tolerance with equal weights, so the weights never
-   degenerate, as importance weights do in tens of dimensions.
+   generation's run budget, their number over ``min_acceptance``, is spent). The population
+   then targets the ABC posterior at the new tolerance with equal weights, so the weights
+   never degenerate, as importance weights do in tens of dimensions.
 3. It stops when the tolerance reaches ``target_epsilon``, when it cannot fall (the
    population's distances are tied), after a generation whose moves' acceptance rate fell
    below ``min_acceptance``, after ``max_generations``, or when the next generation could
@@ -193,10 +193,13 @@ class Sampler:
             settings.prior_draws)
         theta = self.low + unit * (self.high - self.low)
         seeds = run_seeds(settings.seed, 0, 0, settings.prior_draws)
-        block = settings.block
-        summaries = np.concatenate([self.simulate(theta[i : i + block], seeds[i : i + block])
-                                    for i in range(0, len(theta), block)])
-        return Sample(theta, seeds, summaries)
+        return Sample(theta, seeds, self._simulate(theta, seeds))
+
+    def _simulate(self, theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        """Summaries of ``theta`` run with ``seeds``, simulated in blocks of ``block`` runs."""
+        block = self.settings.block
+        return np.concatenate([self.simulate(theta[i : i + block], seeds[i : i + block])
+                               for i in range(0, len(theta), block)])
 
     def first_generation(self, prior: Sample, distances: np.ndarray) -> Generation:
         """The ``population`` prior draws nearest the data, equally weighted."""
@@ -218,9 +221,7 @@ class Sampler:
         theta, seeds, summaries, distances = state
         proposal = self._propose(theta, step, rng)
         proposal_seeds = run_seeds(self.settings.seed, generation, round_, len(theta))
-        proposal_summaries = np.concatenate([
-            self.simulate(proposal[i : i + self.settings.block], proposal_seeds[i : i + self.settings.block])
-            for i in range(0, len(theta), self.settings.block)])
+        proposal_summaries = self._simulate(proposal, proposal_seeds)
         proposal_distances = self.distance(proposal_summaries)
         moved = proposal_distances <= epsilon
         state = (np.where(moved[:, None], proposal, theta), np.where(moved, proposal_seeds, seeds),

@@ -267,10 +267,10 @@ def _sample_table(sample: Sample, names: list[str], patterns: PatternSet) -> pd.
 
 
 def _sample_from(table: pd.DataFrame, names: list[str], patterns: PatternSet) -> Sample:
-    # Row-major, as the sampler builds them: a column-major copy would sum the spreads in
-    # another order and move a resumed run's proposals by rounding.
+    # Parameters row-major, as the sampler builds them: a column-major copy would sum their
+    # spreads in another order and move a resumed run's proposals by rounding.
     return Sample(np.ascontiguousarray(table[names].to_numpy()), table["seed"].to_numpy(),
-                  np.ascontiguousarray(table[[f"stat_{p.id}" for p in patterns.patterns]].to_numpy()))
+                  table[[f"stat_{p.id}" for p in patterns.patterns]].to_numpy())
 
 
 def save_checkpoint(result: Result, folder: Path, names: list[str], patterns: PatternSet, identity: dict) -> None:

@@ -137,9 +137,14 @@ def contraction_counts(contraction_table: pd.DataFrame, level: float = 0.5) -> d
             "inferred dispositions": (int((strong & inferred).sum()), int(inferred.sum()))}
 
 
+def generation_count(generations: list[dict]) -> int:
+    """How many of a calibration record's ``generations`` are generations, not the closing sweep."""
+    return sum(not g["closing_sweep"] for g in generations)
+
+
 def describe_schedule(generations: list[dict]) -> str:
     """``"27 generations and a closing sweep"``, from a calibration record's ``generations``."""
-    count = sum(not g["closing_sweep"] for g in generations)
+    count = generation_count(generations)
     return f"{count} generations" + (" and a closing sweep" if count < len(generations) else "")
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.inputs.leaders import QUANTILE_PREFIX
-from sim.inputs.posterior import inferred_dispositions
+from sim.inputs.posterior import generation_count, inferred_dispositions
 from sim.io.output import write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -295,7 +295,7 @@ def calibration_block(headline: Path) -> str:
             continue
         inferred = contraction["name"].str.startswith(QUANTILE_PREFIX)
         rows.append({"calibration": label, "patterns": len(record["patterns_used"]),
-                     "generations": sum(not g["closing_sweep"] for g in record["generations"]),
+                     "generations": generation_count(record["generations"]),
                      "runs (closing sweep included)": f"{record['runs']:,}",
                      "distinct draws": f"{record['generations'][-1]['distinct_particles']} of {record['draws']}",
                      "wall time": f"{record['wall_time_s'] / 60:.1f} min",

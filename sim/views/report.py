@@ -537,9 +537,9 @@ def _numbers_calibrate(folder: Path, record: dict, analysis: Path | None) -> str
                      "sample (uninformative when ≥ 0.8), and its weight in the distance (one over the number of "
                      "patterns in use its margin correlates with at |ρ| > 0.6)."))
     if tables["generations"] is not None:
-        parts.append("<h3>Generations</h3>" + _table(tables["generations"], "Tolerance, runs, acceptance rate of "
-                                                     "the moves, distinct particles, step scale, and the closing sweep (the last row: every particle moved at the "
-                                                     "last tolerance)."))
+        parts.append("<h3>Generations</h3>" + _table(
+            tables["generations"], "Tolerance, runs, acceptance rate of the moves, distinct particles, step scale, "
+            "and the closing sweep (the last row: every particle moved at the last tolerance)."))
     return "".join(parts)
 
 
