@@ -228,29 +228,6 @@ def test_opening_raises_trade_openness_with_the_rest_of_the_world_too(geo, param
     np.testing.assert_allclose(ratio[1] / ratio[0], 1.0 / 0.7)
 
 
-def test_transit_stake_is_on_the_dependent_side_and_scales_with_its_outside_trade(geo):
-    """Uzbekistan's routes to Russia cross Kazakhstan, not the reverse; Tajikistan's rail
-    runs through Uzbekistan. The stake grows with the trade that crosses and its weight."""
-    gdp = geo.gdp_2023_busd[None] * 1.0
-    extra = economy.extra_regional_trade(gdp, np.zeros((1, N)), Parameters())
-    stake = economy.transit_stake(extra, gdp, geo, Parameters({"transit_weight": 1.0}))
-    assert stake[0, UZB, KAZ] > 0.0
-    assert stake[0, KAZ, UZB] == 0.0
-    assert stake[0, TJK, UZB] > stake[0, UZB, TJK]
-    assert np.all(stake[:, ~geo.adjacent] == 0.0)
-    np.testing.assert_allclose(stake[0, UZB, KAZ], geo.transit_share[UZB, KAZ] * extra[0, UZB] / (gdp[0, UZB] * 1000))
-    doubled = economy.transit_stake(2.0 * extra, gdp, geo, Parameters({"transit_weight": 1.0}))
-    np.testing.assert_allclose(doubled, 2.0 * stake)
-    none = economy.transit_stake(extra, gdp, geo, Parameters({"transit_weight": 0.0}))
-    assert np.all(none == 0.0)
-
-
-def test_transit_shares_are_shares_of_one_state_s_outside_trade(geo):
-    assert np.all(geo.transit_share >= 0.0)
-    assert np.all(geo.transit_share.sum(axis=1) <= 1.0)
-    assert np.all(geo.transit_share[~geo.adjacent] == 0.0)
-
-
 # ------------------------------------------------------------------- outside pull
 
 

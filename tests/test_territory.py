@@ -241,23 +241,6 @@ def test_one_side_closes_when_its_leader_and_threat_perception_want_it(geo):
     assert side[0, KGZ, UZB] > 0.6
 
 
-def test_a_state_keeps_open_the_border_its_outside_trade_crosses(geo):
-    """The same closed leader and threat on both sides of UZB-KAZ: with Uzbekistan's
-    transit stake in Kazakhstan (its routes to Russia), UZB's side stays more open."""
-    params = Parameters({**BORDER, "transit_weight": 1.0})
-    disposition = np.full((1, N), 0.4)
-    trust = np.full((1, N, N), 0.4)
-    securitisation = _pair(0.3, UZB, KAZ)
-    side = geo.adjacent[None] * 0.5
-    gdp = geo.gdp_2023_busd[None] * 1.0
-    stake = economy.transit_stake(economy.extra_regional_trade(gdp, np.zeros((1, N)), params), gdp, geo, params)
-    without = territory.border_side_choice(side, disposition, trust, securitisation, np.zeros((1, N, N)), NEVER,
-                                           geo, params)
-    with_stake = territory.border_side_choice(side, disposition, trust, securitisation, stake, NEVER, geo, params)
-    assert with_stake[0, UZB, KAZ] > without[0, UZB, KAZ] + 0.02
-    assert with_stake[0, KAZ, UZB] == without[0, KAZ, UZB]
-
-
 def test_a_border_stays_passable_through_years_of_incidents_and_closes_after_a_clash(geo):
     """Incidents bring checks and queues, not closure; an armed clash closes the border."""
     params = Parameters({**BORDER, "incident_securitisation": 0.2, "clash_securitisation": 0.8,

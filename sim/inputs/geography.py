@@ -46,14 +46,6 @@ def _dyad_matrix(table: pd.DataFrame, column: str) -> np.ndarray:
     return matrix
 
 
-def _transit_matrix(table: pd.DataFrame) -> np.ndarray:
-    index = {code: k for k, code in enumerate(STATES)}
-    matrix = np.zeros((len(STATES), len(STATES)))
-    for row in table.itertuples(index=False):
-        matrix[index[row.state], index[row.via]] = row.share
-    return matrix
-
-
 @dataclass(frozen=True)
 class Geography:
     """Structural facts that no rule changes.
@@ -71,8 +63,6 @@ class Geography:
         contested_basis: 1 where the two states dispute which Soviet-era maps are the legal
             basis of their line (KGZ-TJK, KGZ-UZB), else 0 (5, 5).
         capital_distance_km: great-circle distance between capitals (5, 5).
-        transit_share: share of i's trade with the rest of the world that crosses j (5, 5),
-            row = the trading state (``transit.csv``).
         mean_flow_km3: mean annual natural flow per river (2,).
         upstream: index of the state holding each river's main reservoir (2,).
         reservoir_capacity_km3, dead_storage_km3: reservoir volumes (2,).
@@ -97,7 +87,6 @@ class Geography:
     hard_share: np.ndarray
     contested_basis: np.ndarray
     capital_distance_km: np.ndarray
-    transit_share: np.ndarray
     mean_flow_km3: np.ndarray
     upstream: np.ndarray
     reservoir_capacity_km3: np.ndarray
@@ -159,7 +148,6 @@ def load_geography() -> Geography:
         capital_distance_km=_great_circle_km(
             states["capital_lat"].to_numpy(float), states["capital_lon"].to_numpy(float)
         ),
-        transit_share=_transit_matrix(read_table("transit")),
         mean_flow_km3=rivers["mean_flow_km3"].to_numpy(float),
         upstream=np.array([STATES.index(s) for s in rivers["upstream_state"]]),
         reservoir_capacity_km3=rivers["reservoir_capacity_km3"].to_numpy(float),

@@ -64,8 +64,7 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
            streams: RandomStreams) -> Decisions:
     """Every state's choices for ``year``, from last year's world and this year's drivers."""
     disposition = drivers.leader_disposition
-    dependence = (economy.trade_dependence(world.trade_musd, world.gdp_busd)
-                  + economy.transit_stake(world.extra_trade_musd, world.gdp_busd, geo, params))
+    dependence = economy.trade_dependence(world.trade_musd, world.gdp_busd)
     pull = economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member, drivers.remittances_gdp,
                                 world.securitisation, params)
     n = disposition.shape[1]

@@ -137,22 +137,6 @@ def trade_dependence(trade_musd: np.ndarray, gdp_busd: np.ndarray) -> np.ndarray
     return trade_musd / (gdp_busd[:, :, None] * 1000.0)
 
 
-def transit_stake(extra_trade_musd: np.ndarray, gdp_busd: np.ndarray, geo: Geography,
-                  params: Parameters) -> np.ndarray:
-    """Trade with the rest of the world that crosses each neighbour, as a share of the
-    state's GDP (R, 5, 5); row = the trading state.
-
-    What a landlocked state stands to lose if a neighbour on its routes closes the border:
-    Tajikistan's rail link to the world runs through Uzbekistan, which used it as leverage
-    in 2009-2012 (US Embassy Dushanbe cable 10DUSHANBE107, 2010), and doubly landlocked
-    Uzbekistan's routes to Russia, Europe and China cross Kazakhstan. The stake is on the
-    dependent side only, so it keeps that side's border open, not its neighbour's.
-    ``geo.transit_share`` is assumed, scaled by ``transit_weight``.
-    """
-    share_of_gdp = extra_trade_musd / (gdp_busd * 1000.0)
-    return per_dyad(params.transit_weight) * geo.transit_share[None] * share_of_gdp[:, :, None]
-
-
 def outside_pull(
     bloc_member: np.ndarray,
     csto_member: np.ndarray,

@@ -85,8 +85,7 @@ def border_side_choice(
 
     The wish to open starts from the inherited open regime (``border_open_bias``), grows
     with the leader's disposition (weighted by ``border_leader_weight`` against trust's 1),
-    trust in the neighbour and the trade at stake (with the neighbour, and with the rest of
-    the world across it, :func:`sim.model.rules.economy.transit_stake`), and falls with the state's own threat
+    trust in the neighbour and the trade at stake, and falls with the state's own threat
     perception of the border (``border_threat_weight``). Each side answers the neighbour's
     regime of last year in kind (``border_reciprocity`` times how far it was above or below
     half open), but forgives: with probability ``border_forgiveness`` it answers a closed
