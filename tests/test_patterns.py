@@ -124,6 +124,29 @@ def test_margins_measure_how_far_a_statistic_lies_from_its_threshold():
     np.testing.assert_allclose(statistic[2], values.max(axis=0))
 
 
+def test_distance_shares_say_which_patterns_the_runs_miss_and_by_how_much():
+    """Seed 1 misses ``high`` by 0.8 of its threshold (0.1 against 0.5), seed 2 holds both;
+    ``low`` holds in both, so ``high`` makes up the whole distance; weights scale a share."""
+    from sim.inference.summaries import PatternDistance, recorded_distance
+
+    trajectory = trajectory_from_table(_table({1: FLAT_LOW, 2: RISING}))
+    patterns = _patterns({"id": "low", "kind": "below", "window": [2000, 2004], "value": 0.2},
+                         {"id": "high", "kind": "above", "window": [2007, 2010], "value": 0.5},
+                         {"id": "late_low", "kind": "below", "window": [2007, 2010], "value": 0.5})
+    stats = statistics(patterns, trajectory).T
+    distance = recorded_distance(patterns, {"patterns_used": ["low", "high"], "pattern_weights": {"low": 1.0, "high": 0.5}})
+    np.testing.assert_allclose(distance.shares(stats), [0.0, 1.0])
+    np.testing.assert_allclose(distance.gaps(stats)[:, 1], [0.8, 0.0])
+    # high (weight 0.5, gap 0.8 in seed 1) against late_low (weight 1, gap 0.8 in seed 2): one to two
+    both = PatternDistance(patterns, np.array([1, 2]), np.array([0.5, 1.0]), np.ones(2, dtype=bool))
+    np.testing.assert_allclose(both.shares(stats), [1 / 3, 2 / 3])
+    # runs that hold every pattern in use: no share for any
+    np.testing.assert_array_equal(distance.shares(stats[1:]), [0.0, 0.0])
+    # no calibration behind the parameters, or a pattern it used is gone: no distance
+    assert recorded_distance(patterns, {}) is None
+    assert recorded_distance(patterns, {"patterns_used": ["gone"], "pattern_weights": {"gone": 1.0}}) is None
+
+
 def test_a_pattern_without_tolerance_or_value_needs_a_scale():
     with pytest.raises(ValueError, match="give scale"):
         _patterns({"id": "rises", "kind": "rises", "window": [2007, 2010], "reference": [2000, 2004]})

@@ -83,6 +83,18 @@ class PatternDistance:
         gaps = self.gaps(statistics)
         return np.sqrt((gaps**2 * self.weights).sum(axis=1) / self.weights.sum())
 
+    def shares(self, statistics: np.ndarray) -> np.ndarray:
+        """Each pattern in use's share of the runs' summed squared distance (used,).
+
+        Which patterns the runs miss, and by how much, weighted as in the distance: the
+        shares sum to 1, or are all 0 when every run holds every pattern. A pattern that no
+        run holds by the same gap adds the same to every run's distance: it raises the
+        tolerance a calibration can reach without telling its particles apart.
+        """
+        weighted = self.gaps(statistics) ** 2 * self.weights
+        total = weighted.sum()
+        return weighted.sum(axis=0) / total if total > 0 else np.zeros(len(self.used))
+
     def observed(self, holds: np.ndarray) -> PatternDistance:
         """The same distance to other data: which patterns in use hold (synthetic data)."""
         return PatternDistance(self.patterns, self.used, self.weights, np.asarray(holds, dtype=bool))
@@ -95,6 +107,18 @@ def pattern_distance(patterns: PatternSet, used: list[str], prior_statistics: np
     distance = PatternDistance(patterns, chosen, np.ones(len(chosen)), np.ones(len(chosen), dtype=bool))
     weights, _ = correlation_weights(distance.margins(prior_statistics))
     return PatternDistance(patterns, chosen, weights, distance.holds)
+
+
+def recorded_distance(patterns: PatternSet, record: dict) -> PatternDistance | None:
+    """The distance a calibration used, from its provenance (``patterns_used`` and
+    ``pattern_weights`` of ``posterior.json``); ``None`` without one, or if the patterns
+    file no longer has every pattern it used."""
+    used, weights = record.get("patterns_used"), record.get("pattern_weights")
+    index = {p.id: k for k, p in enumerate(patterns.patterns)}
+    if not used or not weights or any(name not in index or name not in weights for name in used):
+        return None
+    return PatternDistance(patterns, np.array([index[name] for name in used]),
+                           np.array([float(weights[name]) for name in used]), np.ones(len(used), dtype=bool))
 
 
 def prior_predictive_table(patterns: PatternSet, distance: PatternDistance, prior_statistics: np.ndarray) -> pd.DataFrame:

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.inference.patterns import PATTERNS_FILE, PatternSet, check_all, load_patterns, score_table
-from sim.inference.summaries import UNINFORMATIVE_PASS_RATE
+from sim.inference.patterns import PATTERNS_FILE, PatternSet, check_all, load_patterns, score_table, statistics
+from sim.inference.summaries import UNINFORMATIVE_PASS_RATE, recorded_distance
 from sim.inputs.posterior import ParameterSource, parameter_source, plan
 from sim.inputs.scenario import Scenario, ScenarioError, find_scenario, load_scenario, resolve_path
-from sim.model.engine import simulate_plan, to_frame
+from sim.model.engine import Trajectory, simulate_plan, to_frame
 
 PASS_LEVEL = 0.8
 OPENING_TAG = "opening"
@@ -74,6 +74,19 @@ def sample_labels(patterns: PatternSet, record: dict) -> list[str]:
             for p in patterns.patterns]
 
 
+def distance_shares(patterns: PatternSet, record: dict, trajectory: Trajectory) -> list[float]:
+    """Each pattern's share of the runs' squared distance to the narrative, with the distance
+    of the calibration behind the posterior (:meth:`sim.inference.summaries.PatternDistance.shares`):
+    which patterns the posterior's runs miss most. NaN for the patterns it did not use, and for
+    every pattern when the parameters come from no calibration."""
+    distance = recorded_distance(patterns, record)
+    shares = [float("nan")] * len(patterns.patterns)
+    if distance is not None:
+        for k, share in zip(distance.used, distance.shares(statistics(patterns, trajectory).T)):
+            shares[k] = float(share)
+    return shares
+
+
 def _counts(table: pd.DataFrame, column: str, rows: pd.Series) -> dict:
     chosen = table[rows]
     return {"patterns": int(rows.sum()), "reproduced": int((chosen[column] >= PASS_LEVEL).sum())}
@@ -123,6 +136,7 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
     prior = record.get("prior_pass_rates", {})
     table["prior_pass_rate"] = [prior.get(p.id, float("nan")) for p in patterns.patterns]
     table["informative"] = ~(table["prior_pass_rate"] >= UNINFORMATIVE_PASS_RATE)
+    table["share_of_distance"] = distance_shares(patterns, record, trajectories["scenario"])
     frames = {run.name: to_frame(trajectories[role], run.name, draws=runs.draws) for role, run in scenarios.items()}
     in_sample, informative = table["sample"] == "in-sample", table["informative"]
     summary = {
