@@ -87,9 +87,9 @@ class PatternDistance:
         """Each pattern in use's share of the runs' summed squared distance (used,).
 
         Which patterns the runs miss, and by how much, weighted as in the distance: the
-        shares sum to 1, or are all 0 when every run holds every pattern. A pattern that no
-        run holds by the same gap adds the same to every run's distance: it raises the
-        tolerance a calibration can reach without telling its particles apart.
+        shares sum to 1, or are all 0 when every run holds every pattern. A pattern that
+        every run misses by the same gap adds the same to every run's distance: it raises
+        the tolerance a calibration can reach without telling its particles apart.
         """
         weighted = self.gaps(statistics) ** 2 * self.weights
         total = weighted.sum()
