@@ -278,26 +278,6 @@ def test_threatened_csto_member_leans_on_the_alliance(geo, params):
         economy.outside_pull(np.zeros(N), csto, geo.remittances_gdp, calm, params)[0, KGZ]
 
 
-def test_support_moves_to_a_bloc_over_years_and_back_when_the_membership_ends(geo):
-    """KGZ joins a bloc: its pull grows toward the full pull over the years (the CACO was founded
-    a year after EurAsEC came into force and merged into it four years later), and fades the
-    same way when the membership ends; at a rate of 1 it is the full pull at once."""
-    member = np.zeros(N)
-    member[KGZ] = 1.0
-    calm = np.zeros((1, N, N))
-    full = economy.outside_pull(member, np.zeros(N), geo.remittances_gdp, calm, Parameters())
-    params = Parameters({"outside_pull_rate": 0.3})
-    pulls, pull = [], np.zeros((1, N))
-    for _ in range(6):
-        pull = economy.reorient(pull, full, params)
-        pulls.append(pull[0, KGZ])
-    assert all(a < b for a, b in zip(pulls, pulls[1:])) and pulls[-1] < full[0, KGZ]
-    np.testing.assert_allclose(pulls[0], 0.3 * full[0, KGZ])
-    fading = economy.reorient(pull, np.zeros((1, N)), params)
-    assert 0.0 < fading[0, KGZ] < pull[0, KGZ]
-    np.testing.assert_allclose(economy.reorient(np.zeros((1, N)), full, Parameters({"outside_pull_rate": 1.0})), full)
-
-
 # --------------------------------------------------------------------------- GDP
 
 

@@ -36,7 +36,6 @@ class Decisions:
         fuel_delivery: 1 where i delivers the fuel it owes j under a deal (R, 5, 5).
         withdrawal_claim: i's claim on its rivers relative to its quota (R, 5).
         willingness_to_meet: i's willingness to meet the other leaders (R, 5).
-        outside_pull: i's pull toward outside blocs this year (R, 5).
         support: i's support for a deep Central-Asia-only body (R, 5).
         trade_barrier: i's trade regime, the share of its trade lost to its own tariffs,
             non-tariff barriers and exchange controls (R, 5).
@@ -48,7 +47,6 @@ class Decisions:
     fuel_delivery: np.ndarray
     withdrawal_claim: np.ndarray
     willingness_to_meet: np.ndarray
-    outside_pull: np.ndarray
     support: np.ndarray
     trade_barrier: np.ndarray
 
@@ -67,10 +65,8 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
     """Every state's choices for ``year``, from last year's world and this year's drivers."""
     disposition = drivers.leader_disposition
     dependence = economy.trade_dependence(world.trade_musd, world.gdp_busd)
-    pull = economy.reorient(world.outside_pull,
-                            economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member,
-                                                 drivers.remittances_gdp, world.securitisation, params),
-                            params)
+    pull = economy.outside_pull(drivers.eurasian_bloc_member, drivers.csto_member, drivers.remittances_gdp,
+                                world.securitisation, params)
     n = disposition.shape[1]
     meet = institutions.willingness_to_meet(disposition, world.trust)
     water_demand = water.irrigation_demand(drivers.irrigation_demand, geo, params).sum(axis=1)
@@ -91,7 +87,6 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
         ),
         withdrawal_claim=water.withdrawal_claims(world.water_shortfall, params),
         willingness_to_meet=meet,
-        outside_pull=pull,
         support=institutions.support(meet, pull, drivers.neutrality),
         trade_barrier=economy.trade_policy(world.trade_barrier, disposition, params),
     )
@@ -188,7 +183,9 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
         trade_musd=trade,
         extra_trade_musd=economy.extra_regional_trade(gdp, decisions.trade_barrier, params),
         trade_barrier=decisions.trade_barrier,
-        outside_pull=decisions.outside_pull,
+        outside_pull=economy.outside_pull(
+            drivers.eurasian_bloc_member, drivers.csto_member, drivers.remittances_gdp, securitisation, params
+        ),
         trust=trust,
         dispute=dispute,
         support=decisions.support,

@@ -137,20 +137,6 @@ def trade_dependence(trade_musd: np.ndarray, gdp_busd: np.ndarray) -> np.ndarray
     return trade_musd / (gdp_busd[:, :, None] * 1000.0)
 
 
-def reorient(last_pull: np.ndarray, target: np.ndarray, params: Parameters) -> np.ndarray:
-    """Each state's pull toward outside blocs this year (R, 5): last year's, moved toward what
-    its memberships and threat perception now bring (:func:`outside_pull`) at
-    ``outside_pull_rate``.
-
-    A state's support moves to an outside bloc as its ties to the bloc build up, not on the
-    day it joins: EurAsEC came into force in 2001, yet the Central Asian states founded the
-    CACO in February 2002, and it merged into EurAsEC only in 2005, after Russia had joined
-    it in 2004 ("duplication of functions", Usenov 2024). The pull fades the same way when a
-    membership ends.
-    """
-    return last_pull + per_state(params.outside_pull_rate) * (target - last_pull)
-
-
 def outside_pull(
     bloc_member: np.ndarray,
     csto_member: np.ndarray,
