@@ -207,8 +207,10 @@ def test_validate_end_to_end(tmp_path, capsys):
         assert set(table["sample"]) == {"in-sample", "out-of-sample"}
     assert table.loc[table["opening"], "counterfactual_pass_rate"].notna().all()
     if used is not None:  # the shipped calibration's distance: shares of the patterns it used sum to 1
-        assert np.isclose(table["share_of_distance"].sum(), 1.0) or table["share_of_distance"].sum() == 0.0
-        assert table.loc[table["sample"] == "out-of-sample", "share_of_distance"].isna().all()
+        shares = table.set_index("pattern")["share_of_squared_distance"]
+        assert shares[used].notna().all() and (shares[used] >= 0).all()
+        assert np.isclose(shares[used].sum(), 1.0) or shares[used].sum() == 0.0
+        assert shares.drop(used).isna().all()
     for figure in ("hindcast.png", "hindcast.svg", "patterns.png", "patterns.svg"):
         assert (out / "figures" / figure).stat().st_size > 0
     record = json.loads((out / "manifest.json").read_text())
@@ -236,10 +238,10 @@ def test_validate_over_a_calibrations_posterior(tiny, capsys):
     prior = pd.read_csv(out / "patterns.csv").set_index("pattern")
     np.testing.assert_allclose(table["prior_pass_rate"], prior["prior_pass_rate"])
     # each pattern the calibration used has its share of the runs' distance; the others none
-    shares = table["share_of_distance"]
-    assert shares["late_borders_open"] != shares["late_borders_open"]  # NaN: not used
+    shares = table["share_of_squared_distance"]
+    assert np.isnan(shares["late_borders_open"])  # not used by the calibration
     used = shares[["trust_falls", "barter_deals"]]
-    assert (used >= 0).all() and (np.isclose(used.sum(), 1.0) or used.sum() == 0.0)
+    assert used.notna().all() and (used >= 0).all() and (np.isclose(used.sum(), 1.0) or used.sum() == 0.0)
     record = json.loads((validation / "manifest.json").read_text())
     draws = {r["draw"] for r in record["runs"]["replicates"]}
     assert draws <= set(pd.read_csv(out / "posterior.csv")["draw"])

@@ -111,10 +111,12 @@ def test_the_second_calibration_seed_is_shown_beside_the_shipped_posterior(tmp_p
     base.to_csv(tmp_path / "validation.csv", index=False)
     without = patterns_block(tmp_path)
     assert "another seed" not in without
-    base.assign(share_of_distance=[0.75, float("nan")]).to_csv(tmp_path / "validation.csv", index=False)
+    # rows matched by pattern, not by position
+    base.assign(share_of_squared_distance=[0.75, float("nan")]).iloc[::-1].to_csv(tmp_path / "validation.csv",
+                                                                                  index=False)
     cells = [[cell.strip("| ") for cell in line.split(" | ")] for line in patterns_block(tmp_path).splitlines()]
     shares = {row[0]: row for row in cells}
-    column = shares["pattern"].index("share of the distance (shipped)")
+    column = shares["pattern"].index("share of the squared distance (shipped)")
     assert shares["a"][column] == "0.75" and shares["b"][column] == ""
     base.to_csv(tmp_path / "validation.csv", index=False)
     base.assign(pass_rate=[0.4, 0.95]).to_csv(tmp_path / "validation_seed7.csv", index=False)

@@ -142,6 +142,10 @@ def test_distance_shares_say_which_patterns_the_runs_miss_and_by_how_much():
     np.testing.assert_allclose(both.shares(stats), [1 / 3, 2 / 3])
     # runs that hold every pattern in use: no share for any
     np.testing.assert_array_equal(distance.shares(stats[1:]), [0.0, 0.0])
+    # a run without a statistic is left out of that pattern's share, not counted as a huge miss
+    missing = stats.copy()
+    missing[1, 0] = np.nan
+    np.testing.assert_allclose(distance.shares(missing), [0.0, 1.0])
     # no calibration behind the parameters, or a pattern it used is gone: no distance
     assert recorded_distance(patterns, {}) is None
     assert recorded_distance(patterns, {"patterns_used": ["gone"], "pattern_weights": {"gone": 1.0}}) is None

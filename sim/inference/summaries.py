@@ -72,11 +72,14 @@ class PatternDistance:
         chosen = [self.patterns.patterns[k] for k in self.used]
         return np.column_stack([p.margin(statistics[:, k]) for p, k in zip(chosen, self.used)])
 
+    def _missed_by(self, statistics: np.ndarray) -> np.ndarray:
+        """The gaps, NaN where a run lacks the statistic (runs, used)."""
+        margins = self.margins(statistics)
+        return np.where(self.holds[None, :], np.maximum(-margins, 0.0), np.maximum(margins, 0.0))
+
     def gaps(self, statistics: np.ndarray) -> np.ndarray:
         """How far each run misses each pattern in use, in pattern units (runs, used)."""
-        margins = self.margins(statistics)
-        gaps = np.where(self.holds[None, :], np.maximum(-margins, 0.0), np.maximum(margins, 0.0))
-        return np.nan_to_num(gaps, nan=1e6)  # a run without the statistic is as far as can be
+        return np.nan_to_num(self._missed_by(statistics), nan=1e6)  # a run without the statistic is as far as can be
 
     def __call__(self, statistics: np.ndarray) -> np.ndarray:
         """Weighted root mean square gap of each run (runs,)."""
@@ -86,14 +89,17 @@ class PatternDistance:
     def shares(self, statistics: np.ndarray) -> np.ndarray:
         """Each pattern in use's share of the runs' summed squared distance (used,).
 
-        Which patterns the runs miss, and by how much, weighted as in the distance: the
-        shares sum to 1, or are all 0 when every run holds every pattern. A pattern that
-        every run misses by the same gap adds the same to every run's distance: it raises
-        the tolerance a calibration can reach without telling its particles apart.
+        Which patterns the runs miss, and by how much, weighted as in the distance; squared,
+        so large misses weigh most. The shares sum to 1, or are all 0 when every run holds
+        every pattern. A run without a pattern's statistic is left out of that pattern's
+        sum (the distance counts it as missed by 1e6, which would drown every other share).
+        A pattern that every run misses by about the same gap adds about the same to every
+        run's squared distance: it puts a floor under the tolerance a calibration reaches
+        without helping the sampler tell parameter sets apart.
         """
-        weighted = self.gaps(statistics) ** 2 * self.weights
-        total = weighted.sum()
-        return weighted.sum(axis=0) / total if total > 0 else np.zeros(len(self.used))
+        weighted = self._missed_by(statistics) ** 2 * self.weights
+        total = np.nansum(weighted)
+        return np.nansum(weighted, axis=0) / total if total > 0 else np.zeros(len(self.used))
 
     def observed(self, holds: np.ndarray) -> PatternDistance:
         """The same distance to other data: which patterns in use hold (synthetic data)."""

@@ -120,8 +120,8 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
 
     Returns:
         The pattern table (``score_table`` columns, plus ``opening``, ``prior_pass_rate``,
-        ``informative`` and ``counterfactual_pass_rate``), a summary of counts by sample, and
-        the tidy tables of the runs.
+        ``informative``, ``share_of_squared_distance`` and ``counterfactual_pass_rate``), a
+        summary of counts by sample, and the tidy tables of the runs.
     """
     inputs = load_inputs(scenario, replicates, patterns_file, counterfactual, parameters)
     patterns, record = inputs.patterns, inputs.record
@@ -137,7 +137,7 @@ def validate(scenario: str = "baseline", replicates: int | None = None, seed: in
     prior = record.get("prior_pass_rates", {})
     table["prior_pass_rate"] = [prior.get(p.id, float("nan")) for p in patterns.patterns]
     table["informative"] = ~(table["prior_pass_rate"] >= UNINFORMATIVE_PASS_RATE)
-    table["share_of_distance"] = distance_shares(patterns, record, trajectories["scenario"])
+    table["share_of_squared_distance"] = distance_shares(patterns, record, trajectories["scenario"])
     frames = {run.name: to_frame(trajectories[role], run.name, draws=runs.draws) for role, run in scenarios.items()}
     in_sample, informative = table["sample"] == "in-sample", table["informative"]
     summary = {

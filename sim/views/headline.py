@@ -170,9 +170,9 @@ def patterns_block(headline: Path) -> str:
         by_draw = by_draw.set_index("pattern").reindex(table["pattern"])
         table["draws holding it (shipped)"] = [f"{v:.2f}" for v in by_draw["share_of_draws_holding"]]
         table["best draw (shipped)"] = [f"{v:.2f}" for v in by_draw["best_draw_pass_rate"]]
-    if "share_of_distance" in shipped:  # which patterns the shipped posterior's runs miss most
-        table["share of the distance (shipped)"] = shipped["share_of_distance"].map(
-            lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    if "share_of_squared_distance" in shipped:  # which patterns the shipped posterior's runs miss most
+        shares = shipped.set_index("pattern")["share_of_squared_distance"].reindex(table["pattern"])
+        table["share of the squared distance (shipped)"] = [("" if pd.isna(v) else f"{v:.2f}") for v in shares]
     bolded = [c for c in ("posterior to 2016", "shipped posterior", "another seed (not shipped)") if c in table]
     for column in bolded:
         table[column] = table[column].map(lambda v: f"**{v:.2f}**" if v >= PASS_LEVEL else f"{v:.2f}")
