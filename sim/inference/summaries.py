@@ -106,13 +106,18 @@ class PatternDistance:
         return PatternDistance(self.patterns, self.used, self.weights, np.asarray(holds, dtype=bool))
 
 
+def _to_narrative(patterns: PatternSet, used: list[str], weights) -> PatternDistance:
+    """The distance to the narrative (every pattern in use holds) over the named patterns."""
+    index = {p.id: k for k, p in enumerate(patterns.patterns)}
+    return PatternDistance(patterns, np.array([index[name] for name in used]), np.asarray(weights, dtype=float),
+                           np.ones(len(used), dtype=bool))
+
+
 def pattern_distance(patterns: PatternSet, used: list[str], prior_statistics: np.ndarray) -> PatternDistance:
     """The distance to the narrative (every pattern in use holds), weighted from prior runs."""
-    index = {p.id: k for k, p in enumerate(patterns.patterns)}
-    chosen = np.array([index[name] for name in used])
-    distance = PatternDistance(patterns, chosen, np.ones(len(chosen)), np.ones(len(chosen), dtype=bool))
-    weights, _ = correlation_weights(distance.margins(prior_statistics))
-    return PatternDistance(patterns, chosen, weights, distance.holds)
+    unweighted = _to_narrative(patterns, used, np.ones(len(used)))
+    weights, _ = correlation_weights(unweighted.margins(prior_statistics))
+    return _to_narrative(patterns, used, weights)
 
 
 def recorded_distance(patterns: PatternSet, record: dict) -> PatternDistance | None:
@@ -120,11 +125,10 @@ def recorded_distance(patterns: PatternSet, record: dict) -> PatternDistance | N
     ``pattern_weights`` of ``posterior.json``); ``None`` without one, or if the patterns
     file no longer has every pattern it used."""
     used, weights = record.get("patterns_used"), record.get("pattern_weights")
-    index = {p.id: k for k, p in enumerate(patterns.patterns)}
-    if not used or not weights or any(name not in index or name not in weights for name in used):
+    known = {p.id for p in patterns.patterns}
+    if not used or not weights or any(name not in known or name not in weights for name in used):
         return None
-    return PatternDistance(patterns, np.array([index[name] for name in used]),
-                           np.array([float(weights[name]) for name in used]), np.ones(len(used), dtype=bool))
+    return _to_narrative(patterns, used, [weights[name] for name in used])
 
 
 def prior_predictive_table(patterns: PatternSet, distance: PatternDistance, prior_statistics: np.ndarray) -> pd.DataFrame:

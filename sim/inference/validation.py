@@ -7,9 +7,10 @@ draw (with the dispositions it infers) with the other leaders' drawn disposition
 (:mod:`sim.inference.patterns`) and writes the table, a hindcast figure and a per-pattern grid. A
 pattern counts as reproduced when at least :data:`PASS_LEVEL` of the runs satisfy it.
 In-sample patterns are those the calibration behind the posterior was fitted to; the others
-are out-of-sample. Each in-sample pattern's share of the runs' distance to the narrative, with
-that calibration's weights, says which patterns the runs miss most (:func:`distance_shares`). Patterns that passed in at least 80% of the calibration's prior runs are
-uninformative and are counted apart (:mod:`sim.inference.summaries`).
+are out-of-sample. Each in-sample pattern's share of the runs' squared distance to the
+narrative, with that calibration's weights, says which patterns the runs miss most
+(:func:`distance_shares`). Patterns that passed in at least 80% of the calibration's prior
+runs are uninformative and are counted apart (:mod:`sim.inference.summaries`).
 """
 
 from __future__ import annotations
