@@ -74,8 +74,6 @@ class SMC(Strict):
     scale: FiniteFloat = Field(default=1.0, gt=0.0, le=3.0)
     sweep_share: FiniteFloat = Field(default=0.95, ge=0.0, le=1.0)
     sweep_runs: int = Field(default=1_000_000, ge=0)  # the closing sweep's budget, apart from max_runs
-    # runs per particle, each with its own seed and leaders' draws; the distance is their root mean square
-    replicates: int = Field(default=1, ge=1, le=20)
 
     @model_validator(mode="after")
     def _population_fits(self) -> SMC:
@@ -130,14 +128,6 @@ class Calibration(Strict):
     infer_dispositions: bool = True
     coverage: Coverage = Field(default_factory=Coverage)
 
-    @model_validator(mode="after")
-    def _one_method(self) -> Calibration:
-        # the coverage check tests the shipped method: only its budget may be smaller
-        if "replicates" in self.coverage.smc.model_fields_set and self.coverage.smc.replicates != self.smc.replicates:
-            raise ValueError(f"coverage.smc.replicates = {self.coverage.smc.replicates}; allowed: leave it out, or "
-                             f"smc.replicates = {self.smc.replicates} (the coverage check runs the calibration's method)")
-        return self
-
     @field_validator("priors")
     @classmethod
     def _narrower_priors(cls, priors: dict[str, Prior]) -> dict[str, Prior]:
@@ -181,7 +171,7 @@ class Calibration(Strict):
 
     def settings(self, smc: SMC | None = None, seed: int | None = None) -> Settings:
         chosen = smc or self.smc
-        return Settings(**chosen.model_dump(exclude={"replicates"}), seed=self.seed if seed is None else seed)
+        return Settings(**chosen.model_dump(), seed=self.seed if seed is None else seed)
 
 
 def load_calibration(path: str | Path) -> tuple[Calibration, PatternSet, Path]:
@@ -243,22 +233,9 @@ def pattern_statistics(scenario: Scenario, patterns: PatternSet, names: list[str
     return statistics(patterns, trajectory).T
 
 
-def replicate_seeds(seeds: np.ndarray, replicates: int) -> np.ndarray:
-    """The run seeds of each particle's runs (B, replicates): its own seed first, then seeds
-    mixed from it and the run's number (SplitMix64, Steele, Lea and Flood 2014)."""
-    mixed = seeds.astype(np.uint64)[:, None] + np.arange(replicates, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    mixed = (mixed ^ (mixed >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    mixed = (mixed ^ (mixed >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    mixed = mixed ^ (mixed >> np.uint64(31))
-    out = (mixed & np.uint64(np.iinfo(np.int64).max)).astype(np.int64)
-    out[:, 0] = seeds
-    return out
-
-
 @dataclass
 class EngineModel:
-    """The model as the sampler sees it: blocks of parameter sets in, pattern statistics out
-    (B, replicates x P): each parameter set run ``replicates`` times, the runs side by side."""
+    """The model as the sampler sees it: blocks of parameter sets in, pattern statistics out."""
 
     scenario: Scenario
     patterns: PatternSet
@@ -267,16 +244,8 @@ class EngineModel:
     chunk_runs: int
     pool_map: object  # map(function, *iterables) of sim.io.workers.worker_pool
     workers: int = 1
-    replicates: int = 1
 
     def __call__(self, theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        if self.replicates == 1:
-            return self._statistics(theta, seeds)
-        runs = self._statistics(np.repeat(theta, self.replicates, axis=0),
-                                replicate_seeds(seeds, self.replicates).reshape(-1))
-        return runs.reshape(len(theta), -1)
-
-    def _statistics(self, theta: np.ndarray, seeds: np.ndarray) -> np.ndarray:
         # At most chunk_runs a chunk, and at least one chunk per worker.
         size = max(1, min(self.chunk_runs, -(-len(theta) // self.workers)))
         starts = range(0, len(theta), size)
@@ -289,28 +258,19 @@ class EngineModel:
 # ------------------------------------------------------------------------ checkpoints
 
 
-def _statistic_columns(patterns: PatternSet, replicates: int) -> list[str]:
-    """The checkpoints' statistic columns: ``stat_ID`` for a particle's first run, ``stat_ID@K`` for its K-th."""
-    return [f"stat_{p.id}" + (f"@{k}" if k else "") for k in range(replicates) for p in patterns.patterns]
-
-
 def _sample_table(sample: Sample, names: list[str], patterns: PatternSet) -> pd.DataFrame:
     table = pd.DataFrame(sample.theta, columns=names)
     table["seed"] = sample.seeds
-    columns = _statistic_columns(patterns, sample.summaries.shape[1] // len(patterns.patterns))
-    return pd.concat([table, pd.DataFrame(sample.summaries, columns=columns)], axis=1)
+    for k, pattern in enumerate(patterns.patterns):
+        table[f"stat_{pattern.id}"] = sample.summaries[:, k]
+    return table
 
 
-def _sample_from(table: pd.DataFrame, names: list[str], patterns: PatternSet, replicates: int) -> Sample:
+def _sample_from(table: pd.DataFrame, names: list[str], patterns: PatternSet) -> Sample:
     # Parameters row-major, as the sampler builds them: a column-major copy would sum their
     # spreads in another order and move a resumed run's proposals by rounding.
     return Sample(np.ascontiguousarray(table[names].to_numpy()), table["seed"].to_numpy(),
-                  np.ascontiguousarray(table[_statistic_columns(patterns, replicates)].to_numpy()))
-
-
-def first_runs(statistics: np.ndarray, patterns: PatternSet) -> np.ndarray:
-    """The statistics of each particle's first run (B, P), from all its runs' (B, replicates x P)."""
-    return statistics[:, : len(patterns.patterns)]
+                  table[[f"stat_{p.id}" for p in patterns.patterns]].to_numpy())
 
 
 def save_checkpoint(result: Result, folder: Path, names: list[str], patterns: PatternSet, identity: dict) -> None:
@@ -350,7 +310,7 @@ def check_resumable(out: Path, identity: dict, saved: str = SMC_DIR) -> None:
 
 
 def load_checkpoint(folder: Path, names: list[str], patterns: PatternSet, identity: dict,
-                    distance: PatternDistance | None, replicates: int = 1) -> Result | None:
+                    distance: PatternDistance | None) -> Result | None:
     """The saved prior sample and generations, or None when there are none.
 
     Raises:
@@ -360,13 +320,13 @@ def load_checkpoint(folder: Path, names: list[str], patterns: PatternSet, identi
         return None
     check_resumable(folder.parent, identity)
     state = read_json(folder / "state.json")
-    prior = _sample_from(pd.read_parquet(folder / "prior.parquet"), names, patterns, replicates)
+    prior = _sample_from(pd.read_parquet(folder / "prior.parquet"), names, patterns)
     if distance is None:
         return Result(prior, np.array([]))
     result = Result(prior, distance(prior.summaries), stopped=state["stopped"])
     for entry in state["generations"]:
         table = pd.read_parquet(folder / f"generation-{entry['index']:02d}.parquet")
-        result.generations.append(Generation(entry["index"], entry["epsilon"], _sample_from(table, names, patterns, replicates),
+        result.generations.append(Generation(entry["index"], entry["epsilon"], _sample_from(table, names, patterns),
                                              table["distance"].to_numpy(), table["weight"].to_numpy(),
                                              entry["runs"], entry["acceptance"], entry["scale"], entry["sweep"]))
     return result
@@ -435,7 +395,6 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
     low, high = np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names])
     fixed = calibration.fixed_values()
     identity = calibration_identity(path, calibration, patterns_path, scenario)
-    replicates = calibration.smc.replicates
 
     def report(result: Result) -> None:
         save_checkpoint(result, out / SMC_DIR, names, patterns, identity)
@@ -458,13 +417,12 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
     with worker_pool(workers, scheduler, preload="sim.inference.calibration") as pool_map:
-        model = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map, workers, replicates)
+        model = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map, workers)
         sampler = Sampler(low, high, model, None, calibration.settings())
-        saved = load_checkpoint(out / SMC_DIR, names, patterns, identity, None, replicates)
+        saved = load_checkpoint(out / SMC_DIR, names, patterns, identity, None)
         prior = saved.prior if saved is not None else sampler.prior_sample()
-        sampler.distance = pattern_distance(patterns, used, first_runs(prior.summaries, patterns), replicates)
-        result = (load_checkpoint(out / SMC_DIR, names, patterns, identity, sampler.distance, replicates)
-                  if saved else None)
+        sampler.distance = pattern_distance(patterns, used, prior.summaries)
+        result = load_checkpoint(out / SMC_DIR, names, patterns, identity, sampler.distance) if saved else None
         if result is None:
             result = Result(prior, sampler.distance(prior.summaries))
             report(result)
@@ -478,15 +436,13 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
     posterior.insert(2, "distance", final.distances)
     point = highest_density_draw(posterior, bounds)
     shrink = contraction(posterior, bounds)
-    table = prior_predictive_table(patterns, sampler.distance, first_runs(result.prior.summaries, patterns))
+    table = prior_predictive_table(patterns, sampler.distance, result.prior.summaries)
     generations = generations_table(result)
     wall = round(time.perf_counter() - started, 1)
     record = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": "replenishment ABC-SMC with ABC-MCMC moves (Drovandi and Pettitt 2011; "
-                  "sim/inference/abc_smc.py), "
-                  + ("one run per particle; " if replicates == 1 else
-                     f"{replicates} runs per particle, its distance the root mean square of theirs; ")
+                  "sim/inference/abc_smc.py), one run per particle; "
                   + ("the dispositions of the leaders the patterns in use see inferred as quantiles of their coded "
                      "ranges (disposition:* columns), later leaders drawn in every run" if calibration.infer_dispositions
                      else "leaders' dispositions drawn in every run"),
@@ -516,7 +472,6 @@ def calibrate(path: str | Path, out: Path, workers: int = 1, scheduler: str | No
         "generations": generations.to_dict(orient="records"),
         "stopped": result.stopped,
         "runs": result.runs,
-        "model_runs": result.runs * replicates,
         "wall_time_s": wall,
         "workers": workers,
         "git_commit": git_commit(),

@@ -41,7 +41,6 @@ from sim.inference.calibration import (
     EngineModel,
     calibration_identity,
     check_resumable,
-    first_runs,
     load_calibration,
     pattern_statistics,
     patterns_in_use,
@@ -120,7 +119,6 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     settings = calibration.settings(calibration.coverage.smc, seed=calibration.coverage.seed)
     fixed = calibration.fixed_values()
     used = patterns_in_use(patterns, calibration.use)
-    replicates = calibration.smc.replicates  # the method's: the check reduces only the budget
     count = calibration.coverage.truths
     saved = Path(out) / TRUTHS_DIR
     identity = calibration_identity(Path(path), calibration, patterns_path, scenario)
@@ -132,11 +130,11 @@ def check_coverage(path: str | Path, out: Path, workers: int = 1) -> CoverageRep
     truth_seeds = run_seeds(settings.seed, _TRUTH_GENERATION, 0, count)
     with worker_pool(workers, preload="sim.inference.coverage") as pool_map:
         prior = Sampler(low, high, EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, pool_map,
-                                               workers, replicates), None, settings).prior_sample()
-        base = pattern_distance(patterns, used, first_runs(prior.summaries, patterns), replicates)
+                                               workers), None, settings).prior_sample()
+        base = pattern_distance(patterns, used, prior.summaries)
         observed = pattern_statistics(scenario, patterns, names, fixed, truths, truth_seeds)
         holds = base.margins(observed) > 0.0
-        inner = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, map, replicates=replicates)
+        inner = EngineModel(scenario, patterns, names, fixed, calibration.chunk_runs, map)
         pending = [t for t in range(count) if not (saved / _truth_file(t)).is_file()]
         # one truth per worker at a time, each saved as it ends: an interruption loses at most
         # the truths under way

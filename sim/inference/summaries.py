@@ -11,10 +11,7 @@ units of its tolerance or threshold), not through pass counts:
   over the number of patterns in use whose margins correlate with its own at
   ``|Spearman rho| > CORRELATED`` over the prior sample (itself included), so seven
   correlated trade patterns count about once;
-- a run's distance is the weighted root mean square of its gaps; a particle simulated
-  several times (``replicates``) is as far as the root mean square of its runs' distances,
-  so that it is judged by how reliably its parameters reproduce the narrative, not by one
-  lucky run;
+- a run's distance is the weighted root mean square of its gaps;
 - a pattern that holds in at least ``UNINFORMATIVE_PASS_RATE`` of the prior runs is marked
   uninformative: it says little about the parameters and is reported apart from the
   headline count.
@@ -63,16 +60,12 @@ class PatternDistance:
         used: indices of the patterns the distance uses.
         weights: their weights (same order as ``used``).
         holds: the data: for each pattern in use, whether it holds (the narrative: all True).
-        replicates: runs per particle: :meth:`__call__` takes their statistics side by side
-            (runs, replicates x P), the first run's first; every other method takes one run's
-            (runs, P).
     """
 
     patterns: PatternSet
     used: np.ndarray
     weights: np.ndarray
     holds: np.ndarray
-    replicates: int = 1
 
     def margins(self, statistics: np.ndarray) -> np.ndarray:
         """Margins of the patterns in use (runs, used) from all statistics (runs, P)."""
@@ -89,10 +82,9 @@ class PatternDistance:
         return np.nan_to_num(self._missed_by(statistics), nan=1e6)  # a run without the statistic is as far as can be
 
     def __call__(self, statistics: np.ndarray) -> np.ndarray:
-        """Weighted root mean square gap of each particle over its runs' patterns (particles,)."""
-        runs = statistics.reshape(len(statistics) * self.replicates, -1)
-        squared = (self.gaps(runs) ** 2 * self.weights).sum(axis=1) / self.weights.sum()
-        return np.sqrt(squared.reshape(len(statistics), self.replicates).mean(axis=1))
+        """Weighted root mean square gap of each run (runs,)."""
+        gaps = self.gaps(statistics)
+        return np.sqrt((gaps**2 * self.weights).sum(axis=1) / self.weights.sum())
 
     def shares(self, statistics: np.ndarray) -> np.ndarray:
         """Each pattern in use's share of the runs' summed squared distance (used,).
@@ -111,23 +103,21 @@ class PatternDistance:
 
     def observed(self, holds: np.ndarray) -> PatternDistance:
         """The same distance to other data: which patterns in use hold (synthetic data)."""
-        return PatternDistance(self.patterns, self.used, self.weights, np.asarray(holds, dtype=bool), self.replicates)
+        return PatternDistance(self.patterns, self.used, self.weights, np.asarray(holds, dtype=bool))
 
 
-def _to_narrative(patterns: PatternSet, used: list[str], weights, replicates: int = 1) -> PatternDistance:
+def _to_narrative(patterns: PatternSet, used: list[str], weights) -> PatternDistance:
     """The distance to the narrative (every pattern in use holds) over the named patterns."""
     index = {p.id: k for k, p in enumerate(patterns.patterns)}
     return PatternDistance(patterns, np.array([index[name] for name in used]), np.asarray(weights, dtype=float),
-                           np.ones(len(used), dtype=bool), replicates)
+                           np.ones(len(used), dtype=bool))
 
 
-def pattern_distance(patterns: PatternSet, used: list[str], prior_statistics: np.ndarray,
-                     replicates: int = 1) -> PatternDistance:
-    """The distance to the narrative (every pattern in use holds), weighted from prior runs
-    (one run's statistics per particle, (runs, P)), over ``replicates`` runs per particle."""
+def pattern_distance(patterns: PatternSet, used: list[str], prior_statistics: np.ndarray) -> PatternDistance:
+    """The distance to the narrative (every pattern in use holds), weighted from prior runs."""
     unweighted = _to_narrative(patterns, used, np.ones(len(used)))
     weights, _ = correlation_weights(unweighted.margins(prior_statistics))
-    return _to_narrative(patterns, used, weights, replicates)
+    return _to_narrative(patterns, used, weights)
 
 
 def recorded_distance(patterns: PatternSet, record: dict) -> PatternDistance | None:
