@@ -128,8 +128,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     border_securitisation = territory.mutual(securitisation)
     border_side = decisions.border_side
     rate = territory.incident_rate(world.delimited_hard, border_side, world.trust, stress, geo, params)
-    escalation = territory.escalation_chance(securitisation, world.trust, world.dispute, world.ripeness, stress,
-                                            params)
+    escalation = territory.escalation_chance(securitisation, world.trust, world.dispute, world.ripeness, params)
     clashes = territory.draw_border_events(rate * escalation, lambda mean: streams.poisson(year, STREAM_CLASHES, mean))
     incidents = clashes + territory.draw_border_events(
         rate * (1.0 - escalation), lambda mean: streams.poisson(year, STREAM_INCIDENTS, mean))

@@ -215,23 +215,17 @@ def incident_rate(
 
 
 def escalation_chance(securitisation: np.ndarray, trust: np.ndarray, dispute: np.ndarray, ripeness: np.ndarray,
-                      water_stress: np.ndarray, params: Parameters) -> np.ndarray:
+                      params: Parameters) -> np.ndarray:
     """Probability that an incident escalates to an armed clash (R, 5, 5), symmetric.
 
     Higher where both sides' posts are militarised (their mean securitisation), trust is
     low and the leaders are in a personal dispute (their rhetoric): the 2021 clash grew
     from stone-throwing at a disputed water intake (Golovnoi) into fighting between army
-    units. Higher in a year of water stress on either side (``clash_water_gain`` times the
-    larger stress): a dispute over an intake or a canal in a dry irrigation season is one
-    over the harvest (the Golovnoi fight began in April 2021, a year the Syr Darya basin
-    carried 86% of its norm, CAWater-Info Yearbook 2021; severe scarcity raises conflict,
-    Dinar 2009). Lower while the pressure to settle after a clash lasts: both sides then
-    seek a negotiated way out and agree ceasefires (Zartman 2000), so clashes come in short
-    runs.
+    units. Lower while the pressure to settle after a clash lasts: both sides then seek a
+    negotiated way out and agree ceasefires (Zartman 2000), so clashes come in short runs.
     """
-    stress = np.maximum(water_stress[:, :, None], water_stress[:, None, :])
     chance = (per_dyad(params.clash_escalation) * mutual(securitisation) * (1.0 - mutual(trust)) * (1.0 + dispute)
-              * (1.0 - ripeness) * (1.0 + per_dyad(params.clash_water_gain) * stress))
+              * (1.0 - ripeness))
     return np.clip(chance, 0.0, 1.0)
 
 
