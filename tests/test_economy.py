@@ -285,7 +285,16 @@ def test_threatened_csto_member_leans_on_the_alliance(geo, params):
 @given(shortfall=arrays(float, (R, N), elements=unit), extra=arrays(float, (R, N), elements=unit),
        deficit=arrays(float, (R, N), elements=unit), year=st.integers(1991, 2050))
 def test_gdp_falls_with_water_shortfall(geo, params, shortfall, extra, deficit, year):
-    wet = economy.gdp(year, shortfall, deficit, geo, params)
-    dry = economy.gdp(year, np.clip(shortfall + extra, 0, 1), deficit, geo, params)
+    wet = economy.gdp(year, np.ones(N), shortfall, deficit, geo, params)
+    dry = economy.gdp(year, np.ones(N), np.clip(shortfall + extra, 0, 1), deficit, geo, params)
     assert np.all(dry <= wet + TOL)
     assert np.all(dry >= 0.0)
+
+
+def test_gdp_is_the_trend_times_the_gdp_driver(geo, params):
+    no_loss = np.zeros((1, N))
+    trend = economy.gdp(2005, np.ones(N), no_loss, no_loss, geo, params)[0]
+    np.testing.assert_allclose(trend, geo.trend_gdp(2005))
+    np.testing.assert_allclose(geo.trend_gdp(2023), geo.gdp_2023_busd)
+    halved = economy.gdp(2005, np.full(N, 0.5), no_loss, no_loss, geo, params)[0]
+    np.testing.assert_allclose(halved, 0.5 * trend)

@@ -77,6 +77,10 @@ def _driver_specs() -> dict[str, DriverSpec]:
         DriverSpec("remittances_gdp", "state", tuple(geo.remittances_gdp), 0.0, 0.8, "share of GDP",
                    "Migrants' remittances as a share of GDP, mostly from Russia's labour market (default: "
                    "sim/data/states.csv); a fall in them is a remittance shock."),
+        DriverSpec("gdp_vs_trend", "state", 1.0, 0.05, 3.0, "multiple of trend GDP",
+                   "GDP relative to its trend through the 2023 value (sim/data/states.csv): the recorded "
+                   "GDP in current US dollars where published (sim/data/recorded_gdp.csv), else an "
+                   "economic shock such as a recession or a devaluation."),
         DriverSpec("water_energy_framework", "region", 0.0, 0.0, 1.0, "0 none .. 1 strong",
                    "An outside-backed water-energy framework (donor finance, joint hydropower "
                    "company, export line) that makes fuel-for-water deals cheaper to strike."),

@@ -46,6 +46,10 @@ def _dyad_matrix(table: pd.DataFrame, column: str) -> np.ndarray:
     return matrix
 
 
+# The year the GDP trend runs through (states.csv: gdp_2023_busd).
+GDP_TREND_BASE_YEAR = 2023
+
+
 @dataclass(frozen=True)
 class Geography:
     """Structural facts that no rule changes.
@@ -99,6 +103,10 @@ class Geography:
     soviet_winter_release_share: np.ndarray
     flow_formed: np.ndarray
     quota: np.ndarray
+
+    def trend_gdp(self, year: int) -> np.ndarray:
+        """Each state's trend GDP in ``year``, $ billion (5,): its 2023 GDP along the assumed trend."""
+        return self.gdp_2023_busd * np.exp(self.gdp_growth_trend * (year - GDP_TREND_BASE_YEAR))
 
     @property
     def adjacent(self) -> np.ndarray:

@@ -25,6 +25,7 @@ from sim.inputs.drivers import DRIVER_SPECS, FIRST_YEAR, DriverPaths
 from sim.inputs.geography import STATES
 from sim.inputs.parameters import parameter_specs
 from sim.inputs.recorded_flows import apply_recorded_flows
+from sim.inputs.recorded_gdp import apply_recorded_gdp, recorded_ratio
 from sim.io.input_files import (
     MAX_REPLICATES,
     MAX_SEED,
@@ -264,6 +265,7 @@ class Scenario(Strict):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     drivers: dict[str, dict[str, FiniteFloat]] = Field(default_factory=dict)
     recorded_flows: bool = False
+    recorded_gdp: bool = False
     leader_changes: list[LeaderChange] = Field(default_factory=list)
     interventions: list[Intervention] = Field(default_factory=list)
     index_weights: IndexWeights = Field(default_factory=IndexWeights)
@@ -333,6 +335,11 @@ class Scenario(Strict):
         """SHA-256 of the resolved scenario."""
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
+    def starting_gdp_vs_trend(self) -> np.ndarray:
+        """GDP over its trend in the year before the run (5,): the 1990 record if the scenario
+        uses the recorded GDP, else 1."""
+        return recorded_ratio(FIRST_YEAR - 1) if self.recorded_gdp else np.ones(len(STATES))
+
     def driver_paths(self) -> DriverPaths:
         """Yearly values of every outside driver, 1991..end_year."""
         paths = DriverPaths(self.end_year, [leaders.leaders_in_1991()[code].disposition for code in STATES])
@@ -342,6 +349,8 @@ class Scenario(Strict):
                 paths.paths[name][:, spec.entities.index(entity)] = value
         if self.recorded_flows:
             apply_recorded_flows(paths)
+        if self.recorded_gdp:
+            apply_recorded_gdp(paths)
         # Within a year: leader changes, then dispositions held without one, then interventions.
         events = [(c.year, 0, c) for c in self.leader_changes] \
             + [(h.year, 1, h) for h in self.assumptions.dispositions] + [(i.year, 2, i) for i in self.interventions]

@@ -144,7 +144,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     depth = institutions.update_depth(world.institution_depth, decisions.support, taking_part, summit, params)
 
     # Economy.
-    gdp = economy.gdp(year, water_year.shortfall, water_year.energy_deficit, geo, params)
+    gdp = economy.gdp(year, drivers.gdp_vs_trend, water_year.shortfall, water_year.energy_deficit, geo, params)
     trade = economy.trade_flows(
         gdp, openness, border_securitisation, world.trust, drivers.eurasian_bloc_member, taking_part, depth,
         decisions.trade_barrier, geo, params,

@@ -52,7 +52,7 @@ def start(scenario: Scenario, seeds: np.ndarray, params: Parameters) -> World:
     """The world entering 1991 for each replicate."""
     geo = load_geography()
     no_loss = np.zeros((1, len(STATES)))
-    gdp_1990 = economy.gdp(FIRST_YEAR - 1, no_loss, no_loss, geo, params)[0]
+    gdp_1990 = economy.gdp(FIRST_YEAR - 1, scenario.starting_gdp_vs_trend()[None], no_loss, no_loss, geo, params)[0]
     return initial_world(len(seeds), params, geo, gdp_1990)
 
 

@@ -108,7 +108,7 @@ def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991
         replicates: R.
         params: parameters (``trust_initial`` sets the shared Soviet-era trust).
         geo: static geography.
-        year_1991_gdp: GDP entering 1991 (the 1990 trend value), $ billion (5,).
+        year_1991_gdp: GDP entering 1991 (the 1990 record or trend value), $ billion (5,).
     """
     r, n = replicates, len(geo.gdp_2023_busd)
     off_diagonal = 1.0 - np.eye(n)

@@ -19,12 +19,12 @@ import numpy as np
 from sim.inputs.geography import Geography
 from sim.inputs.parameters import Parameters, per_dyad, per_state
 
-TREND_BASE_YEAR = 2023
 
-
-def gdp(year: int, water_shortfall: np.ndarray, energy_deficit: np.ndarray, geo: Geography, params: Parameters):
-    """GDP, $ billion (R, 5): the trend path through 2023 values, less water and power losses."""
-    trend = geo.gdp_2023_busd * np.exp(geo.gdp_growth_trend * (year - TREND_BASE_YEAR))
+def gdp(year: int, gdp_vs_trend: np.ndarray, water_shortfall: np.ndarray, energy_deficit: np.ndarray,
+        geo: Geography, params: Parameters):
+    """GDP, $ billion (R, 5): the trend path through 2023 values times the ``gdp_vs_trend``
+    driver (the recorded GDP where a scenario uses it), less water and power losses."""
+    trend = geo.trend_gdp(year) * gdp_vs_trend
     loss = per_state(params.water_gdp_loss) * water_shortfall + per_state(params.energy_gdp_loss) * energy_deficit
     return trend * np.clip(1.0 - loss, 0.0, 1.0)
 
