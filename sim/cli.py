@@ -132,7 +132,14 @@ def command_compare(args: argparse.Namespace) -> int:
     scenarios = [first] + [load_scenario(ref, replicates=first.replicates, seed=first.seed) for ref in args.scenarios[1:]]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
-        raise ScenarioError(f"{args.scenarios}: scenario names must differ to be compared; got {names}")
+        repeated = next(name for name in names if names.count(name) > 1)
+        raise ScenarioError(f"{', '.join(args.scenarios)}: scenario name {repeated!r} is given twice; allowed: "
+                            "scenarios with different names")
+    for ref, scenario in zip(args.scenarios[1:], scenarios[1:]):
+        # pairs are compared year by year, so both sides must cover the same years
+        if (scenario.start_year, scenario.end_year) != (first.start_year, first.end_year):
+            raise ScenarioError(f"{ref}: start_year-end_year = {scenario.start_year}-{scenario.end_year}; allowed: "
+                                f"{first.start_year}-{first.end_year}, the years of {args.scenarios[0]}")
     if args.against is not None and args.against not in names:
         raise InputError(f"--against: {args.against!r} is not a compared scenario; allowed: {', '.join(names)}")
     variables = _variables(args)
@@ -426,7 +433,12 @@ def command_dose_response(args: argparse.Namespace) -> int:
 def command_headline(args: argparse.Namespace) -> int:
     from sim.views.headline import HEADLINE_DIR, README, collect, update_readme
 
+    if not Path(args.results).is_dir():
+        raise InputError(f"--results {args.results}: not a folder; allowed: the results folder of make headline")
     copied = collect(args.results)
+    if not copied:
+        raise InputError(f"--results {args.results}: none of the headline's result tables is there; allowed: the "
+                         "results folder of make headline")
     update_readme(README, HEADLINE_DIR)
     print(f"casim: copied {len(copied)} tables from {args.results}/ to {HEADLINE_DIR}/ and rewrote the README's "
           "headline blocks from them")
@@ -616,7 +628,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"casim: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("casim: interrupted; no partial files were left", file=sys.stderr)
+        print("casim: interrupted; files are written whole or not at all, and an output folder whose manifest "
+              "says \"incomplete\" is unfinished", file=sys.stderr)
         return 130
 
 

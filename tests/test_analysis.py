@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -111,3 +112,14 @@ def test_analyze_refuses_an_unfinished_or_foreign_folder(finished_batch, tmp_pat
     assert not (unfinished / "analysis").exists()
     with pytest.raises(ExperimentError, match="no manifest.json"):
         analyze(tmp_path / "empty")
+
+
+def test_analyze_refuses_a_damaged_chunk_in_one_line_and_writes_nothing(finished_batch, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(finished_batch, copy, ignore=shutil.ignore_patterns("analysis"))
+    part = min((copy / "runs").glob("part-*.parquet"))
+    part.write_bytes(part.read_bytes()[:100])  # a chunk cut short (a full disk, a copy that failed)
+    assert main(["analyze", str(copy)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and f"runs/{part.name}: cannot be read" in error and "delete it" in error
+    assert not (copy / "analysis").exists()

@@ -141,6 +141,15 @@ def test_run_missing_scenario_exits_2(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_run_unknown_scenario_name_lists_the_shipped_ones(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", "baselin", "--out", str(out)])
+    assert code == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "baselin: no such scenario file" in line and "baseline, no_opening_2016" in line
+    assert not out.exists()
+
+
 def test_bad_replicates_override_exits_2(short_scenario_path, tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["run", str(short_scenario_path), "--replicates", "0", "--out", str(out)])
@@ -226,6 +235,25 @@ def test_compare_same_name_twice_exits_2(short_scenario_path, tmp_path, capsys):
     assert code == 2
     assert "casim: error:" in _one_line(capsys.readouterr().err)
     assert not out.exists()
+
+
+def test_compare_of_scenarios_over_different_years_is_refused(write_toml, tmp_path, capsys):
+    # pairs are compared year by year: other years on one side would be compared with nothing
+    early = write_toml('name = "early"\nend_year = 1994\nreplicates = 2\n', "early.toml")
+    later = write_toml('name = "later"\nstart_year = 1996\nend_year = 1999\nreplicates = 2\n', "later.toml")
+    out = tmp_path / "out"
+    code = main(["compare", str(early), str(later), "--out", str(out)])
+    assert code == 2
+    line = _one_line(capsys.readouterr().err)
+    assert str(later) in line and "1996-1999" in line and "allowed: 1991-1994" in line
+    assert not out.exists()
+
+
+def test_headline_from_a_folder_without_results_exits_2(tmp_path, capsys):
+    assert main(["headline", "--results", str(tmp_path / "nope")]) == 2
+    assert "not a folder" in _one_line(capsys.readouterr().err)
+    assert main(["headline", "--results", str(tmp_path)]) == 2
+    assert "none of the headline's result tables" in _one_line(capsys.readouterr().err)
 
 
 def test_compare_with_a_bad_second_scenario_writes_nothing(short_scenario_path, write_toml, tmp_path, capsys):

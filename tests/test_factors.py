@@ -78,6 +78,23 @@ def test_a_factor_that_takes_a_driver_out_of_its_range_is_refused_before_running
         load_experiment(experiment_file)
 
 
+def test_a_factor_outside_the_run_names_the_field_and_the_allowed_years(experiment_file):
+    experiment_file.write_text(EXPERIMENT.replace("year = 2000, end_year = 2010", "year = 2030, end_year = 2030"))
+    with pytest.raises(ExperimentError, match=r"exp.toml: factors: with .* interventions\[\d+\].year = 2030 is "
+                                              r"outside the run; allowed: 1991-2010") as error:
+        load_experiment(experiment_file)
+    assert "\n" not in str(error.value)
+
+
+def test_a_parameters_file_missing_beside_the_experiment_names_its_field(experiment_file, tmp_path):
+    from sim.experiments.batch import experiment_source
+
+    experiment_file.write_text(EXPERIMENT.replace('chunk_runs = 100', 'chunk_runs = 100\nparameters_from = "post.csv"'))
+    experiment, _ = load_experiment(experiment_file)
+    with pytest.raises(ExperimentError, match=r"exp.toml: parameters_from: no file 'post.csv' beside"):
+        experiment_source(experiment_file, experiment)
+
+
 def test_a_driver_design_runs_each_point_on_its_own_scenario(experiment_file, tmp_path):
     experiment, scenarios = load_experiment(experiment_file)
     points = design_points(experiment)

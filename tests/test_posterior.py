@@ -107,8 +107,12 @@ def test_a_parameter_set_file_runs_without_draws(tmp_path):
     ("draw,trust_initial\n0,0.5\n", "draw, weight"),
     ("draw,weight,charisma\n0,1,0.5\n", "unknown: charisma"),
     ("draw,weight,disposition:UZB:Nobody\n0,1,0.5\n", "unknown: disposition:UZB:Nobody"),
-    ("draw,weight,disposition:UZB:Karimov\n0,1,1.5\n", r"quantiles of dispositions inside \[0, 1\]"),
-    ("draw,weight,trust_initial\n0,1,5.0\n", "documented ranges"),
+    ("draw,weight,disposition:UZB:Karimov\n0,1,1.5\n", r"disposition:UZB:Karimov: .*allowed: \[0, 1\]"),
+    ("draw,weight,trust_initial\n0,1,5.0\n", r"trust_initial: every value .*; allowed: \[.*\] \(the documented range"),
+    ("draw,weight,trust_initial\n0,1,nan\n", "trust_initial: every value must be a finite number"),
+    ("draw,weight,trust_initial\n0,1,high\n", "trust_initial: every cell must be a number"),
+    ("draw,weight,trust_initial\n,1,0.5\n", "draw: ids must be whole numbers from 0"),
+    ("draw,weight,trust_initial\n1.5,1,0.5\n", "draw: ids must be whole numbers from 0"),
     ("draw,weight,trust_initial\n0,-1,0.5\n", "weight"),
     ("draw,weight,trust_initial\n3,1,0.5\n3,1,0.6\n", "each draw id must be unique; repeated: 3"),
     ("draw,weight,trust_initial\n-1,1,0.5\n", "ids must be whole numbers from 0"),
@@ -117,7 +121,27 @@ def test_a_parameter_set_file_runs_without_draws(tmp_path):
 def test_a_bad_posterior_is_one_line(tmp_path, text, message):
     path = tmp_path / "bad.csv"
     path.write_text(text)
+    with pytest.raises(PosteriorError, match=message) as error:
+        read_posterior(path)
+    assert "\n" not in str(error.value) and str(error.value).startswith(str(path))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name,value\ntrust_initial,0.3\ntrust_initial,0.4\n", "name: 'trust_initial' is given twice"),
+    ("name,value\n", "no rows"),
+    ("draw,trust_initial\n0,0.5\n", "no column weight"),  # a posterior without weights is not a set
+])
+def test_a_parameter_file_that_is_ambiguous_or_empty_is_refused(tmp_path, text, message):
+    path = tmp_path / "set.csv"
+    path.write_text(text)
     with pytest.raises(PosteriorError, match=message):
+        parameter_source(str(path))
+
+
+def test_a_missing_column_lists_a_few_of_the_columns_found(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("draw," + ",".join(f"c{k}" for k in range(30)) + "\n0" + ",1" * 30 + "\n")
+    with pytest.raises(PosteriorError, match=r"found draw, c0, .*, c6 and 23 more\)$"):
         read_posterior(path)
 
 

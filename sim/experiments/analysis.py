@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from sim.experiments.batch import read_runs, read_series
+from sim.experiments.batch import check_parts, read_runs, read_series
 from sim.experiments.compare import compare, paired_summary
 from sim.experiments.design import problem
 from sim.experiments.experiment import Discovery, Experiment, ExperimentError
@@ -202,6 +202,7 @@ def load_batch(folder: Path) -> tuple[dict, Experiment, list[str]]:
     except (KeyError, TypeError, ValidationError):
         raise ExperimentError(f"{folder / 'manifest.json'}: experiment or scenarios: missing or damaged; allowed: "
                               "the manifest as casim batch wrote it") from None
+    check_parts(folder)  # before anything is written
     return recorded, experiment, scenarios
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim.experiments.design import design_points, design_seed, problem
@@ -308,7 +310,14 @@ def experiment_source(path: Path, experiment: Experiment) -> ParameterSource:
     """Where the batch's runs take the parameters its design does not set (a file is found
     beside the experiment file)."""
     choice = experiment.parameters_from
-    return parameter_source(choice if choice in ("posterior", "point") else str(Path(path).parent / choice))
+    if choice in ("posterior", "point"):
+        return parameter_source(choice)
+    file = Path(path).parent / choice
+    if not file.is_file():
+        raise ExperimentError(f"{path}: parameters_from: no file {choice!r} beside the experiment file; allowed: "
+                              "posterior, point or the path (relative to the experiment file) of a posterior or "
+                              "name,value CSV")
+    return parameter_source(str(file))
 
 
 def batch_identity(reference: str | Path, experiment: Experiment, scenarios: list[Scenario],
@@ -444,13 +453,30 @@ def read_runs(out: Path) -> pd.DataFrame:
     folder = Path(out) / RUNS_DIR
     if not any(folder.glob("part-*.parquet")):
         raise ExperimentError(f"{out}: no finished chunks in {RUNS_DIR}/; rerun casim batch with this --out")
-    return pd.read_parquet(folder).sort_values(["scenario", "point", "replicate"], ignore_index=True)
+    return _read_parts(folder, out).sort_values(["scenario", "point", "replicate"], ignore_index=True)
 
 
 def read_series(out: Path) -> pd.DataFrame | None:
     """The kept time series of a batch folder in long form, or None if it kept none."""
     folder = Path(out) / SERIES_DIR
-    return pd.read_parquet(folder) if any(folder.glob("part-*.parquet")) else None
+    return _read_parts(folder, out) if any(folder.glob("part-*.parquet")) else None
+
+
+def check_parts(out: Path) -> None:
+    """Raise :class:`ExperimentError` as one line if a chunk file of the batch cannot be read."""
+    for folder in (Path(out) / RUNS_DIR, Path(out) / SERIES_DIR):
+        for part in sorted(folder.glob("part-*.parquet")):
+            try:
+                pq.read_metadata(part)
+            except (pa.ArrowException, OSError) as exc:
+                raise ExperimentError(f"{out}: {folder.name}/{part.name}: cannot be read ({str(exc).splitlines()[0]}); "
+                                      "allowed: delete it and rerun casim batch with this --out, which redoes its "
+                                      "chunk") from None
+
+
+def _read_parts(folder: Path, out: Path) -> pd.DataFrame:
+    check_parts(out)
+    return pd.read_parquet(folder)
 
 
 def default_workers() -> int:

@@ -12,12 +12,21 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from sim.experiments.factors import Factor, apply_factors
 from sim.inputs.parameters import parameter_specs
 from sim.inputs.scenario import SCENARIO_DIR, Scenario, find_scenario, load_scenario
-from sim.io.input_files import MAX_REPLICATES, MAX_SEED, FiniteFloat, InputError, SafeName, Strict, read_input
+from sim.io.input_files import (
+    MAX_REPLICATES,
+    MAX_SEED,
+    FiniteFloat,
+    InputError,
+    SafeName,
+    Strict,
+    read_input,
+    validation_line,
+)
 from sim.model.outcomes import VariableRef, window_mean
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
@@ -267,6 +276,10 @@ def load_experiment(reference: str | Path) -> tuple[Experiment, list[Scenario]]:
                        {n: f.range[1] for n, f in experiment.factors.items()}):
             try:
                 apply_factors(scenario, experiment.factors, corner).driver_paths()
+            except ValidationError as error:
+                reason = validation_line(Path(scenario.name), error, Scenario).partition(": ")[2]
+                raise ExperimentError(f"{path}: factors: with {corner} scenario {scenario.name} is not valid: "
+                                      f"{reason}") from None
             except ValueError as error:
                 raise ExperimentError(f"{path}: factors: with {corner} scenario {scenario.name} is not valid: "
                                       f"{str(error).splitlines()[0]}") from None

@@ -22,6 +22,7 @@ References:
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,8 +32,8 @@ from pydantic import Field
 
 from sim.inference.patterns import Pattern, PatternSet, check_all
 from sim.inputs.posterior import parameter_source, plan
-from sim.inputs.scenario import load_scenario
-from sim.io.input_files import InputError, SafeName, Strict, read_input
+from sim.inputs.scenario import load_scenario, resolve_path, shipped_scenarios
+from sim.io.input_files import InputError, SafeName, Strict, read_csv, read_input
 from sim.io.output import git_commit, write_csv, write_json
 from sim.model.engine import simulate_plan
 
@@ -41,6 +42,10 @@ FORECAST_DIR = ROOT / "forecasts"
 REGISTERED = "registered"
 SEED = 20261130
 RUNS = 1000
+
+
+# What casim forecast names a registration: its date and commit (a JSON record lies beside it).
+_REGISTRATION = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-z]+\.csv$")
 
 
 class ForecastError(InputError):
@@ -89,6 +94,9 @@ def forecast(events_file: Path, out: Path = FORECAST_DIR / REGISTERED, runs: int
     """Register the probability of every event of ``events_file`` over the posterior."""
     events_file = Path(events_file)
     events = load_events(events_file)
+    if not resolve_path(events.scenario).is_file():
+        raise ForecastError(f"{events_file}: scenario: no scenario {events.scenario!r}; allowed: a shipped scenario "
+                            f"({', '.join(shipped_scenarios())}) or the path of a .toml file")
     last = max(e.last_year for e in events.events)
     scenario = load_scenario(events.scenario, end_year=max(last, load_scenario(events.scenario).end_year))
     source = parameter_source("posterior")
@@ -140,9 +148,20 @@ def score(registered: Path, outcomes_file: Path, events_file: Path, today: date 
     today = today or datetime.now(UTC).date()
     outcomes = load_outcomes(outcomes_file)
     windows = {e.id: e.last_year for e in load_events(events_file).events}
+    folder = Path(registered)
+    if not folder.is_dir():
+        raise ForecastError(f"{folder}: not a folder; allowed: a folder of forecasts registered by casim forecast")
     rows = []
-    for path in sorted(Path(registered).glob("*.csv")):
-        table = pd.read_csv(path)
+    for path in sorted(folder.glob("*.csv")):
+        if not _REGISTRATION.match(path.name) or not path.with_suffix(".json").is_file():
+            continue  # scores.csv and any other table: only registrations are scored
+        table = read_csv(path, "registered forecast", ("id", "registered", "probability", "runs"), ForecastError)
+        try:
+            table["probability"] = table["probability"].astype(float)
+            table["runs"] = table["runs"].astype(int)
+        except ValueError:
+            raise ForecastError(f"{path}: probability and runs must be numbers; allowed: the table casim forecast "
+                                "wrote") from None
         for row in table.itertuples(index=False):
             ended = windows.get(row.id, 9999) < today.year
             if not ended or row.id not in outcomes:

@@ -152,14 +152,17 @@ def read_posterior(path: str | Path) -> Posterior:
     """A posterior CSV (``draw``, ``weight`` and parameter columns) and the JSON beside it."""
     path = Path(path)
     table = read_csv(path, "posterior", ("draw", "weight"), PosteriorError)
-    try:
-        table = table.replace("", np.nan).astype(float)
-    except ValueError:
-        raise PosteriorError(f"{path}: every cell must be a number") from None
-    table["draw"] = table["draw"].astype("int64")
-    if not table["draw"].between(0, MAX_DRAW_ID).all():
+    for column in table.columns:
+        try:
+            table[column] = table[column].replace("", np.nan).astype(float)
+        except ValueError:
+            raise PosteriorError(f"{path}: {column}: every cell must be a number") from None
+    draws = table["draw"].to_numpy()
+    if not (np.all(np.isfinite(draws)) and np.all(draws == np.round(draws))
+            and np.all((draws >= 0) & (draws <= MAX_DRAW_ID))):
         raise PosteriorError(f"{path}: draw: ids must be whole numbers from 0 to {MAX_DRAW_ID:,} "
                              f"(-1 means no draw, and the tidy table keeps ids as 32-bit integers)")
+    table["draw"] = table["draw"].astype("int64")
     repeated = table["draw"][table["draw"].duplicated()].unique()
     if len(repeated):
         raise PosteriorError(f"{path}: draw: each draw id must be unique; repeated: "
@@ -171,13 +174,13 @@ def read_posterior(path: str | Path) -> Posterior:
         raise PosteriorError(f"{path}: a posterior needs columns draw, weight and parameters of "
                              f"sim/data/parameters.csv (and disposition:COUNTRY:Leader quantiles of coded leaders)"
                              f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}")
-    values = table[names].to_numpy(dtype=float)
     weights = table["weight"].to_numpy(dtype=float)
     bounds = prior_bounds(names)
-    low, high = np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names])
-    if not np.all(np.isfinite(values)) or np.any(values < low) or np.any(values > high):
-        raise PosteriorError(f"{path}: parameter values must be finite and inside the documented ranges "
-                             "(quantiles of dispositions inside [0, 1])")
+    for name in names:
+        values, (low, high) = table[name].to_numpy(dtype=float), bounds[name]
+        if not np.all(np.isfinite(values)) or np.any(values < low) or np.any(values > high):
+            raise PosteriorError(f"{path}: {name}: every value must be a finite number; allowed: [{low:g}, {high:g}] "
+                                 "(the documented range, or [0, 1] for the quantile of a disposition)")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
         raise PosteriorError(f"{path}: weight must be finite, non-negative and not all zero")
     beside = path.with_suffix(".json")
@@ -303,14 +306,24 @@ def parameter_source(choice: str | None = None) -> ParameterSource:
     if not path.is_file():
         raise PosteriorError(f"--parameters: {choice!r} is not a file; allowed: posterior, point or the path of a "
                              "posterior or name,value CSV")
-    if "weight" in read_csv(path, "parameter", (), PosteriorError).columns:
+    columns = read_csv(path, "parameter", (), PosteriorError).columns
+    if "weight" in columns or "draw" in columns:  # a posterior, even one that lacks a column
         return ParameterSource("posterior", read_posterior(path), label=f"posterior {path.name}")
     return ParameterSource("set", values=read_parameter_set(path), label=f"parameter set {path.name}")
 
 
 def read_parameter_set(path: Path) -> dict[str, float]:
-    """A ``name,value`` CSV of parameters (other columns are ignored), validated."""
+    """A ``name,value`` CSV of parameters (other columns are ignored), validated.
+
+    Raises:
+        PosteriorError: no row, or a name given twice (which value was meant is unknown).
+    """
     table = read_csv(path, "parameter", ("name", "value"), PosteriorError)
+    if table.empty:
+        raise PosteriorError(f"{path}: no rows; allowed: one row per parameter to set, name,value")
+    repeated = table["name"][table["name"].duplicated()].unique()
+    if len(repeated):
+        raise PosteriorError(f"{path}: name: {repeated[0]!r} is given twice; allowed: one row per parameter")
     return validated(path, ParameterValues, dict(zip(table["name"], table["value"])), PosteriorError, strict=False)
 
 

@@ -477,6 +477,11 @@ def resolve_path(reference: str | Path) -> Path:
     return path
 
 
+def shipped_scenarios() -> list[str]:
+    """The names of the scenarios in the project's ``scenarios/`` folder."""
+    return sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
+
+
 def load_scenario(reference: str | Path, **overrides) -> Scenario:
     """Load, merge (``extends``) and validate a scenario file.
 
@@ -488,6 +493,9 @@ def load_scenario(reference: str | Path, **overrides) -> Scenario:
         ScenarioError: one line naming the file, the field and what is allowed.
     """
     path = resolve_path(reference)
+    if not path.is_file():
+        raise ScenarioError(f"{reference}: no such scenario file; allowed: the path of a .toml file or a shipped "
+                            f"scenario: {', '.join(shipped_scenarios())}")
     raw = _load_raw(path.resolve(), (path.resolve(),))
     raw.update({k: v for k, v in overrides.items() if v is not None})
     raw = _within_run(raw, overrides.get("end_year"))  # a shorter run drops the later events

@@ -133,8 +133,9 @@ def read_csv(path: Path, kind: str, columns: tuple[str, ...], error: type[InputE
         raise error(f"{path}: not a CSV table: {str(exc).strip().splitlines()[0]}") from None
     missing = [column for column in columns if column not in table.columns]
     if missing:
-        raise error(f"{path}: no column {', '.join(missing)}; needed: {', '.join(columns)} "
-                    f"(found {', '.join(map(str, table.columns)) or 'none'})")
+        found = list(map(str, table.columns))
+        shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+        raise error(f"{path}: no column {', '.join(missing)}; needed: {', '.join(columns)} (found {shown or 'none'})")
     return table
 
 
