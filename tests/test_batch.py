@@ -292,9 +292,10 @@ def test_a_killed_batch_leaves_whole_partitions_and_resumes(tmp_path):
     stale = out / RUNS_DIR / ".part-99999.parquet.killed.tmp"
     stale.write_bytes(b"half a file")
     stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
+    errors = io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(errors):
         code = within(TIMEOUT_S, main, ["batch", str(path), "--workers", "1", "--out", str(out)])
-    assert code == 0
+    assert code == 0, errors.getvalue()
     assert f"{len(finished)} finished chunks skipped" in stdout.getvalue()
     assert not [p for p in out.rglob("*.tmp")], "stale temporaries were left"
     assert part_names(out / RUNS_DIR) == [f"part-{k:05d}.parquet" for k in range(30)]

@@ -150,6 +150,21 @@ def test_run_unknown_scenario_name_lists_the_shipped_ones(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_run_into_a_folder_of_other_results_is_refused_and_leaves_it_as_it_was(short_scenario_path, tmp_path, capsys):
+    compared = tmp_path / "compared"
+    compared.mkdir()
+    (compared / "manifest.json").write_text(json.dumps({"kind": "compare", "status": "complete"}))
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("mine")
+    for folder, says in ((compared, "holds the results of casim compare"), (stray, "no casim command wrote")):
+        before = sorted(p.name for p in folder.iterdir())
+        assert main(["run", str(short_scenario_path), "--out", str(folder)]) == 2
+        line = _one_line(capsys.readouterr().err)
+        assert says in line and "allowed: a new or empty folder, or one written by casim run" in line
+        assert sorted(p.name for p in folder.iterdir()) == before
+
+
 def test_bad_replicates_override_exits_2(short_scenario_path, tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["run", str(short_scenario_path), "--replicates", "0", "--out", str(out)])

@@ -66,6 +66,9 @@ BAD = [
      ["samples >= 1"]),
     ("parameters with method none", HEAD + RANGE + OUTCOME, "parameters", ["need a design", "grid"]),
     ("design without parameters", HEAD + LATIN + OUTCOME, "parameters", ["latin", "at least one parameter"]),
+    ("a grid too large to build", HEAD + '[design]\nmethod = "grid"\nlevels = 1000\n[parameters]\n'
+     'trust_learning_rate = [0.1, 0.5]\nborder_open_bias = [0.0, 0.6]\nincident_rate_per_1000km = [0.5, 2.0]\n'
+     + OUTCOME, "design", ["1,000,000,000 points", "at most 10,000,000"]),
     ("unknown region variable", HEAD + '[outcomes]\nx = { variable = "region.nope", year = 2030 }\n',
      "outcomes.x.variable", ["'region.nope'", "integration_index"]),
     ("unknown dyad", HEAD + '[outcomes]\nx = { variable = "dyad.KAZ-XXX.trust", year = 2030 }\n',

@@ -425,6 +425,8 @@ ERRORS = [
      ["drivers", "leader_disposition", "allowed", "security_shock"]),
     ("single_bracket_table", HEAD + '[leader_changes]\nyear = 2000\ncountry = "UZB"\n',
      ["leader_changes", "[[leader_changes]]", "allowed"]),
+    ("single_bracket_nested_table", HEAD + '[assumptions.dispositions]\ncountry = "UZB"\nyear = 1993\n'
+     'disposition = 0.5\nnote = "x"\n', ["one [[assumptions.dispositions]] table per entry"]),
     ("unknown_leader", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\nleader = "Nobody"\n',
      ["leader_changes[0]", "Nobody", "allowed", "Mirziyoyev"]),
     ("leader_and_value", HEAD + '[[leader_changes]]\nyear = 2000\ncountry = "UZB"\nleader = "Karimov"\n'

@@ -162,6 +162,9 @@ def _check_ranges(values: dict[str, list[float]]) -> dict[str, list[float]]:
     return values
 
 
+# The largest design a batch builds (its table alone must fit in memory).
+MAX_DESIGN_POINTS = 10_000_000
+
 # Parameter ranges by name, as experiments and calibrations give them.
 ParameterRanges = Annotated[dict[str, list[FiniteFloat]], BeforeValidator(_float_ranges), AfterValidator(_check_ranges)]
 
@@ -198,6 +201,13 @@ class Experiment(Strict):
         if self.design.method != "none" and not (self.parameters or self.factors):
             raise ValueError(f"parameters: the {self.design.method} design needs at least one parameter range "
                              "or driver factor")
+        dimensions = len(self.parameters) + len(self.factors)
+        points = {"none": 1, "grid": self.design.levels ** dimensions, "latin": self.design.samples,
+                  "sobol": self.design.samples * (2 * dimensions + 2 if self.design.second_order else dimensions + 2),
+                  "morris": self.design.samples * (dimensions + 1)}[self.design.method]
+        if points > MAX_DESIGN_POINTS:
+            raise ValueError(f"design: the {self.design.method} design over {dimensions} ranges gives {points:,} "
+                             f"points; allowed: at most {MAX_DESIGN_POINTS:,} (fewer levels or samples)")
         for name in self.factors:
             if name in self.parameters or name in RUN_COLUMNS or not name.isidentifier():
                 raise ValueError(f"factors.{name}: a factor needs a name that is an identifier and is not a "

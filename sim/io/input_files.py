@@ -77,8 +77,7 @@ def _describe(error: dict, root: type[BaseModel]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if kind == "list_type" and isinstance(error.get("input"), dict) and error["loc"]:
         # A TOML [name] table where an array of tables [[name]] is meant.
-        name = error["loc"][-1]
-        return f"{field}: a single [{name}] table; allowed: one [[{name}]] table per entry (double brackets)"
+        return f"{field}: a single [{field}] table; allowed: one [[{field}]] table per entry (double brackets)"
     if "input" in error and (kind.endswith(("_type", "_parsing")) or kind == "finite_number"):
         message += f" (got {type(error['input']).__name__} {error['input']!r})"
     # Whole-file checks name their field in the message.

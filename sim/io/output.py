@@ -111,6 +111,8 @@ def output_folder(out: Path, option: str = "--out", kind: str | None = None):
         InputError: one line if the folder cannot be written or another command holds it.
     """
     check_output(out, option)
+    if kind is not None:
+        _check_same_kind(out, option, kind)
     with ExitStack() as stack:
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -132,6 +134,29 @@ def output_folder(out: Path, option: str = "--out", kind: str | None = None):
         if kind is not None:
             write_json(manifest(kind=kind, status="incomplete"), out / "manifest.json")
         yield out
+
+
+def _check_same_kind(out: Path, option: str, kind: str) -> None:
+    """Refuse a folder that holds another command's results (or files no casim command wrote):
+    writing there would mix them with this command's."""
+    if not out.is_dir():
+        return
+    allowed = f"allowed: a new or empty folder, or one written by casim {kind}"
+    record = out / "manifest.json"
+    if not record.is_file():
+        # a command killed before its manifest leaves only its lock, temporaries and folders
+        foreign = [entry for entry in out.iterdir() if entry.is_file() and entry.name != LOCK_FILE
+                   and not (entry.name.startswith(".") and entry.name.endswith(".tmp"))]
+        if foreign:
+            raise InputError(f"{option} {out}: holds files that no casim command wrote ({foreign[0].name}, no "
+                             f"manifest.json); {allowed}")
+        return
+    try:
+        written_by = json.loads(record.read_text(encoding="utf-8")).get("kind")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        raise InputError(f"{option} {out}: its manifest.json cannot be read; {allowed}") from None
+    if written_by != kind:
+        raise InputError(f"{option} {out}: holds the results of casim {written_by}; {allowed}")
 
 
 def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
