@@ -82,7 +82,6 @@ class Settings:
     block: int = 4000
     target_epsilon: float = 0.0
     min_acceptance: float = 0.01
-    patience: int = 1  # generations in a row below min_acceptance before the sampler stops
     max_generations: int = 30
     max_runs: int = 10_000_000
     scale: float = 1.0
@@ -229,17 +228,14 @@ class Sampler:
                  np.where(moved[:, None], proposal_summaries, summaries), np.where(moved, proposal_distances, distances))
         return state, moved
 
-    def next_generation(self, generations: list[Generation], runs_so_far: int) -> tuple[Generation | None, str]:
-        """The generation after the last of ``generations``, or None and why the sampler stops instead."""
+    def next_generation(self, previous: Generation, runs_so_far: int) -> tuple[Generation | None, str]:
+        """Generation ``previous.index + 1``, or None and why the sampler stops instead."""
         settings = self.settings
-        previous = generations[-1]
-        recent = generations[-settings.patience:]
         if previous.index >= settings.max_generations:
             return None, f"reached max_generations = {settings.max_generations}"
         if previous.epsilon <= settings.target_epsilon:
             return None, f"the tolerance reached target_epsilon = {settings.target_epsilon}"
-        if len(recent) == settings.patience and all(g.index > 1 and g.acceptance < settings.min_acceptance
-                                                    for g in recent):
+        if previous.index > 1 and previous.acceptance < settings.min_acceptance:
             return None, (f"the moves' acceptance rate of generation {previous.index} was {previous.acceptance:.4f}, "
                           f"below min_acceptance = {settings.min_acceptance}")
         epsilon = max(float(np.quantile(previous.distances, settings.quantile)), settings.target_epsilon)
@@ -340,7 +336,7 @@ class Sampler:
             if on_generation is not None:
                 on_generation(result)
         while not result.posterior.sweep:
-            generation, why = self.next_generation(result.generations, result.runs)
+            generation, why = self.next_generation(result.posterior, result.runs)
             if generation is None:
                 result.stopped = why
                 if not self.sweeps(result.posterior):
