@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.inputs.drivers import DRIVER_SPECS, FIRST_YEAR
@@ -279,3 +280,21 @@ def tiny_inputs():
     """``tiny_inputs.batch(folder, name, ...)`` and ``tiny_inputs.calibration(folder, ...)``
     write the small input files the batch, analysis, calibration and report tests share."""
     return SimpleNamespace(batch=write_tiny_batch, calibration=write_tiny_calibration)
+
+
+# ------------------------------------------------------------------ served data tables
+
+
+@pytest.fixture
+def serve_rows(monkeypatch):
+    """``serve_rows(module, loader, rows)``: ``module.read_table`` serves ``rows`` as a table,
+    and the cached ``loader`` is emptied now and after the test."""
+    loaders = []
+
+    def serve(module, loader, rows: list[dict]) -> None:
+        monkeypatch.setattr(module, "read_table", lambda name: pd.DataFrame(rows))
+        loader.cache_clear()
+        loaders.append(loader)
+    yield serve
+    for loader in loaders:
+        loader.cache_clear()

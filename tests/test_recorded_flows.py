@@ -6,7 +6,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim.inputs import recorded_flows as recorded
@@ -97,13 +96,9 @@ def test_no_flow_noise_gives_the_driver_exactly_and_full_noise_varies_around_it(
 
 
 @pytest.fixture
-def file_with(monkeypatch):
-    """Serve the given rows as recorded_flows.csv, with the loader's cache emptied before and after."""
-    def serve(rows: list[dict]) -> None:
-        monkeypatch.setattr(recorded, "read_table", lambda name: pd.DataFrame(rows))
-        recorded.recorded_flows.cache_clear()
-    yield serve
-    recorded.recorded_flows.cache_clear()
+def file_with(serve_rows):
+    """Serve the given rows as recorded_flows.csv."""
+    return lambda rows: serve_rows(recorded, recorded.recorded_flows, rows)
 
 
 GOOD_ROW = {"year": 2008, "river": "syr", "flow": 0.8, "source": "a source"}

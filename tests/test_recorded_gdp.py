@@ -4,7 +4,6 @@ it gives a run."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim.inputs import recorded_gdp as recorded
@@ -77,13 +76,9 @@ def test_the_baseline_and_its_children_use_the_recorded_gdp():
 
 
 @pytest.fixture
-def file_with(monkeypatch):
-    """Serve the given rows as recorded_gdp.csv, with the loader's cache emptied before and after."""
-    def serve(rows: list[dict]) -> None:
-        monkeypatch.setattr(recorded, "read_table", lambda name: pd.DataFrame(rows))
-        recorded.recorded_gdp.cache_clear()
-    yield serve
-    recorded.recorded_gdp.cache_clear()
+def file_with(serve_rows):
+    """Serve the given rows as recorded_gdp.csv."""
+    return lambda rows: serve_rows(recorded, recorded.recorded_gdp, rows)
 
 
 GOOD_ROW = {"year": 2008, "state": "KGZ", "gdp_busd": 5.14, "source": "a source"}

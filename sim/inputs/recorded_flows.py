@@ -20,7 +20,7 @@ import pandas as pd
 from sim.inputs.drivers import DRIVER_SPECS, DriverPaths
 from sim.inputs.geography import RIVERS, read_table
 from sim.inputs.leaders import FIRST_YEAR
-from sim.io.input_files import InputError
+from sim.inputs.records import check_records
 
 FILE = "sim/data/recorded_flows.csv"
 # Flows are published up to the last year of the narrative.
@@ -35,22 +35,15 @@ def recorded_flows() -> pd.DataFrame:
         InputError: a row outside 1991-2024, an unknown river, a flow outside the
             ``river_flow`` driver's range, a year given twice, or a row without a source.
     """
-    table = read_table("recorded_flows")
     spec = DRIVER_SPECS["river_flow"]
-    for k, row in table.iterrows():
-        where = f"{FILE}: row {k + 2}"
-        if not FIRST_YEAR <= row.year <= LAST_RECORDED_YEAR:
-            raise InputError(f"{where}: year = {row.year}; allowed: {FIRST_YEAR}-{LAST_RECORDED_YEAR}")
-        if row.river not in RIVERS:
-            raise InputError(f"{where}: river = {row.river!r}; allowed: {', '.join(RIVERS)}")
-        if not spec.min <= row.flow <= spec.max:
-            raise InputError(f"{where}: flow = {row.flow}; allowed: [{spec.min}, {spec.max}] ({spec.unit})")
-        if not isinstance(row.source, str) or not row.source.strip():
-            raise InputError(f"{where}: source is empty; every recorded flow names its source")
-    if table.duplicated(["year", "river"]).any():
-        year, river = table.loc[table.duplicated(["year", "river"]), ["year", "river"]].iloc[0]
-        raise InputError(f"{FILE}: year = {year}, river = {river} is given twice; allowed: one row per river and year")
-    return table
+
+    def problem(row) -> str | None:
+        if spec.min <= row.flow <= spec.max:
+            return None
+        return f"flow = {row.flow}; allowed: [{spec.min}, {spec.max}] ({spec.unit})"
+
+    return check_records(read_table("recorded_flows"), FILE, "river", RIVERS, (FIRST_YEAR, LAST_RECORDED_YEAR),
+                         problem, "flow")
 
 
 def apply_recorded_flows(paths: DriverPaths) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 from sim.inputs.drivers import DRIVER_SPECS, DriverPaths
 from sim.inputs.geography import STATES, load_geography, read_table
 from sim.inputs.leaders import FIRST_YEAR
-from sim.io.input_files import InputError
+from sim.inputs.records import check_records
 
 FILE = "sim/data/recorded_gdp.csv"
 # The year whose GDP the model starts from, and the last year a record may give.
@@ -37,25 +37,18 @@ def recorded_gdp() -> pd.DataFrame:
         InputError: a row outside 1990-2024, an unknown state, a GDP the ``gdp_vs_trend``
             driver's range does not allow, a year given twice, or a row without a source.
     """
-    table = read_table("recorded_gdp")
     spec = DRIVER_SPECS["gdp_vs_trend"]
     geo = load_geography()
-    for k, row in table.iterrows():
-        where = f"{FILE}: row {k + 2}"
-        if not START_YEAR <= row.year <= LAST_RECORDED_YEAR:
-            raise InputError(f"{where}: year = {row.year}; allowed: {START_YEAR}-{LAST_RECORDED_YEAR}")
-        if row.state not in STATES:
-            raise InputError(f"{where}: state = {row.state!r}; allowed: {', '.join(STATES)}")
+
+    def problem(row) -> str | None:
         ratio = row.gdp_busd / geo.trend_gdp(int(row.year))[STATES.index(row.state)]
-        if not np.isfinite(ratio) or not spec.min <= ratio <= spec.max:
-            raise InputError(f"{where}: gdp_busd = {row.gdp_busd}; allowed: between {spec.min} and {spec.max} "
-                             f"times the state's trend GDP of that year ({spec.unit})")
-        if not isinstance(row.source, str) or not row.source.strip():
-            raise InputError(f"{where}: source is empty; every recorded GDP names its source")
-    if table.duplicated(["year", "state"]).any():
-        year, state = table.loc[table.duplicated(["year", "state"]), ["year", "state"]].iloc[0]
-        raise InputError(f"{FILE}: year = {year}, state = {state} is given twice; allowed: one row per state and year")
-    return table
+        if np.isfinite(ratio) and spec.min <= ratio <= spec.max:
+            return None
+        return (f"gdp_busd = {row.gdp_busd}; allowed: between {spec.min} and {spec.max} times the state's trend GDP "
+                f"of that year ({spec.unit})")
+
+    return check_records(read_table("recorded_gdp"), FILE, "state", STATES, (START_YEAR, LAST_RECORDED_YEAR),
+                         problem, "GDP")
 
 
 def recorded_ratio(year: int) -> np.ndarray:
