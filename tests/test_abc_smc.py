@@ -1,5 +1,6 @@
 """The ABC-SMC sampler on toy problems with a known posterior."""
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -85,6 +86,26 @@ def test_stops_when_acceptance_would_fall_too_low():
     result = sampler.run()
     assert result.stopped
     assert all(np.all(g.distances <= g.epsilon) for g in result.generations)
+
+
+def test_patience_stops_only_after_that_many_low_generations_in_a_row():
+    # One generation's dip below min_acceptance ends the sampler at patience 1; at patience 2 it
+    # goes on, and stops after the second low generation in a row.
+    observed = np.array([0.5])
+    settings = Settings(population=200, prior_draws=2000, block=1000, max_generations=8, seed=3)
+    generations = _sampler(observed, settings).run().generations[:3]
+    low, high = dataclasses.replace(generations[1], acceptance=0.005), generations[2]
+    dip = [generations[0], low]
+    stop, why = _sampler(observed, settings).next_generation(dip, 0)
+    assert stop is None and "below min_acceptance" in why
+    patient = Settings(**{**settings.__dict__, "patience": 2})
+    going_on, why = _sampler(observed, patient).next_generation(dip, 0)
+    assert going_on is not None and going_on.index == 3 and why == ""
+    recovered = [generations[0], low, dataclasses.replace(high, acceptance=0.5)]
+    assert _sampler(observed, patient).next_generation(recovered, 0)[0] is not None
+    two_low = [generations[0], low, dataclasses.replace(high, acceptance=0.004)]
+    stop, why = _sampler(observed, patient).next_generation(two_low, 0)
+    assert stop is None and "generation 3" in why
 
 
 def test_closing_sweep_moves_the_last_generation_at_its_tolerance():

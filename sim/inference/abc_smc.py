@@ -14,9 +14,10 @@ sampler in the sense of Del Moral, Doucet and Jasra (2012):
    then targets the ABC posterior at the new tolerance with equal weights, so the weights
    never degenerate, as importance weights do in tens of dimensions.
 3. It stops when the tolerance reaches ``target_epsilon``, when it cannot fall (the
-   population's distances are tied), after a generation whose moves' acceptance rate fell
-   below ``min_acceptance``, after ``max_generations``, or when the next generation could
-   exceed ``max_runs`` in all.
+   population's distances are tied), after ``patience`` generations in a row whose moves'
+   acceptance rate fell below ``min_acceptance`` (one such generation can be a dip the next
+   recovers from), after ``max_generations``, or when the next generation could exceed
+   ``max_runs`` in all.
 4. A closing sweep moves every particle of the last generation, kept and replenished alike,
    by rounds of the same ABC-MCMC at its tolerance, until ``sweep_share`` of them have moved
    at least once or it has spent ``sweep_runs`` runs (a budget of its own: ``max_runs``
@@ -82,6 +83,7 @@ class Settings:
     block: int = 4000
     target_epsilon: float = 0.0
     min_acceptance: float = 0.01
+    patience: int = 1  # generations in a row below min_acceptance before the sampler stops
     max_generations: int = 30
     max_runs: int = 10_000_000
     scale: float = 1.0
@@ -228,16 +230,20 @@ class Sampler:
                  np.where(moved[:, None], proposal_summaries, summaries), np.where(moved, proposal_distances, distances))
         return state, moved
 
-    def next_generation(self, previous: Generation, runs_so_far: int) -> tuple[Generation | None, str]:
-        """Generation ``previous.index + 1``, or None and why the sampler stops instead."""
+    def next_generation(self, generations: list[Generation], runs_so_far: int) -> tuple[Generation | None, str]:
+        """The generation after the last of ``generations``, or None and why the sampler stops instead."""
         settings = self.settings
+        previous = generations[-1]
+        recent = generations[-settings.patience:]
         if previous.index >= settings.max_generations:
             return None, f"reached max_generations = {settings.max_generations}"
         if previous.epsilon <= settings.target_epsilon:
             return None, f"the tolerance reached target_epsilon = {settings.target_epsilon}"
-        if previous.index > 1 and previous.acceptance < settings.min_acceptance:
+        if len(recent) == settings.patience and all(g.index > 1 and g.acceptance < settings.min_acceptance
+                                                    for g in recent):
+            in_a_row = f" ({settings.patience} generations in a row)" if settings.patience > 1 else ""
             return None, (f"the moves' acceptance rate of generation {previous.index} was {previous.acceptance:.4f}, "
-                          f"below min_acceptance = {settings.min_acceptance}")
+                          f"below min_acceptance = {settings.min_acceptance}{in_a_row}")
         epsilon = max(float(np.quantile(previous.distances, settings.quantile)), settings.target_epsilon)
         alive = previous.distances <= epsilon
         dropped = int((~alive).sum())
@@ -336,7 +342,7 @@ class Sampler:
             if on_generation is not None:
                 on_generation(result)
         while not result.posterior.sweep:
-            generation, why = self.next_generation(result.posterior, result.runs)
+            generation, why = self.next_generation(result.generations, result.runs)
             if generation is None:
                 result.stopped = why
                 if not self.sweeps(result.posterior):

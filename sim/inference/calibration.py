@@ -69,6 +69,7 @@ class SMC(Strict):
     block: int = Field(default=8000, ge=1, le=1_000_000)
     target_epsilon: FiniteFloat = Field(default=0.0, ge=0.0)
     min_acceptance: FiniteFloat = Field(default=0.01, gt=0.0, le=1.0)
+    patience: int = Field(default=1, ge=1, le=100)
     max_generations: int = Field(default=30, ge=1, le=1000)
     max_runs: int = Field(default=10_000_000, ge=1)
     scale: FiniteFloat = Field(default=1.0, gt=0.0, le=3.0)
