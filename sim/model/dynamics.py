@@ -74,7 +74,7 @@ def decide(world: World, drivers: SimpleNamespace, year: int, params: Parameters
                              drivers.power_grid_link, geo, params)
     return Decisions(
         border_side=territory.border_side_choice(
-            world.border_side, disposition, world.trust, world.securitisation, dependence,
+            world.border_side, disposition, world.trust, world.alarm, dependence,
             streams.uniform(year, STREAM_FORGIVENESS, (n, n)), geo, params,
         ),
         delimitation_will=territory.delimitation_will(disposition, world.trust, params),
@@ -125,6 +125,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
     # clashes and the incidents that stay low-level are two independent Poisson draws.
     securitisation = territory.securitise(world.securitisation, drivers.security_shock, world.incidents,
                                           world.clashes, disposition, geo, params)
+    alarm = territory.alarm(world.alarm, drivers.security_shock, world.clashes, disposition, geo, params)
     border_securitisation = territory.mutual(securitisation)
     border_side = decisions.border_side
     rate = territory.incident_rate(world.delimited_hard, border_side, world.trust, stress, geo, params)
@@ -174,6 +175,7 @@ def apply(world: World, decisions: Decisions, drivers: SimpleNamespace, year: in
         fuel_delivered=decisions.fuel_delivery,
         border_side=border_side,
         securitisation=securitisation,
+        alarm=alarm,
         delimited=delimited,
         delimited_hard=delimited_hard,
         incidents=incidents,

@@ -33,6 +33,8 @@ class World:
         border_side: openness of i's side of its border with j (R, 5, 5).
         securitisation: i's threat perception of its border with j, how far i treats it as a
             security line (R, 5, 5).
+        alarm: the part of i's threat perception of its border with j that security shocks
+            and armed clashes raise, which closes borders (R, 5, 5).
         delimited: share of the border i-j delimited by treaty (R, 5, 5).
         delimited_hard: share of the hard stretches of the border i-j delimited (R, 5, 5).
         incidents: incidents on the border i-j this year, armed clashes included (R, 5, 5).
@@ -65,6 +67,7 @@ class World:
     fuel_delivered: np.ndarray
     border_side: np.ndarray
     securitisation: np.ndarray
+    alarm: np.ndarray
     delimited: np.ndarray
     delimited_hard: np.ndarray
     incidents: np.ndarray
@@ -128,6 +131,7 @@ def initial_world(replicates: int, params: Parameters, geo: Geography, year_1991
         fuel_delivered=np.zeros((r, n, n)),
         border_side=np.tile(off_diagonal, (r, 1, 1)),
         securitisation=np.zeros((r, n, n)),
+        alarm=np.zeros((r, n, n)),
         delimited=np.zeros((r, n, n)),
         delimited_hard=np.zeros((r, n, n)),
         incidents=np.zeros((r, n, n)),

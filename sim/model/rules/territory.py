@@ -71,11 +71,35 @@ def securitise(
     return np.clip(level, 0.0, 1.0) * geo.adjacent
 
 
+def alarm(
+    previous: np.ndarray,
+    security_shock: np.ndarray,
+    clashes: np.ndarray,
+    disposition: np.ndarray,
+    geo: Geography,
+    params: Parameters,
+) -> np.ndarray:
+    """Each state's alarm over each of its borders (R, 5, 5): the threat perception that closes it.
+
+    The part of :func:`securitise` that security shocks and armed clashes raise, without the
+    routine of low-level incidents, which brings checks and queues but not closure: the
+    KGZ-TJK crossings stayed open through 9-32 incidents a year in the 2010s and closed
+    after the clashes of 2021 (24.kg, 12 Mar 2025), and Uzbekistan closed its border with
+    Kyrgyzstan after the violence in Osh of June 2010 (Usenov 2024). It relaxes at the same
+    ``securitisation_decay``.
+    """
+    shock = np.maximum(security_shock[:, None], security_shock[None, :])[None]
+    relaxed = previous * (1.0 - per_dyad(params.securitisation_decay))
+    shocked = vigilance(disposition) * per_dyad(params.securitisation_from_shock) * shock
+    armed = per_dyad(params.clash_securitisation) * (clashes > 0)
+    return np.clip(np.maximum(relaxed, np.maximum(shocked, armed)), 0.0, 1.0) * geo.adjacent
+
+
 def border_side_choice(
     border_side: np.ndarray,
     disposition: np.ndarray,
     trust: np.ndarray,
-    securitisation: np.ndarray,
+    alarm: np.ndarray,
     trade_dependence: np.ndarray,
     forgiveness_draw: np.ndarray,
     geo: Geography,
@@ -85,8 +109,8 @@ def border_side_choice(
 
     The wish to open starts from the inherited open regime (``border_open_bias``), grows
     with the leader's disposition (weighted by ``border_leader_weight`` against trust's 1),
-    trust in the neighbour and the trade at stake, and falls with the state's own threat
-    perception of the border (``border_threat_weight``). Each side answers the neighbour's
+    trust in the neighbour and the trade at stake, and falls with the state's own alarm over
+    the border (:func:`alarm`, weighted by ``border_threat_weight``). Each side answers the neighbour's
     regime of last year in kind (``border_reciprocity`` times how far it was above or below
     half open), but forgives: with probability ``border_forgiveness`` it answers a closed
     side as if it were open (generous tit-for-tat, Nowak and Sigmund 1992), so a closure
@@ -105,7 +129,7 @@ def border_side_choice(
         + per_dyad(params.border_leader_weight) * (leader - 0.5)
         + (trust - 0.5)
         + trade_dependence
-        - per_dyad(params.border_threat_weight) * securitisation
+        - per_dyad(params.border_threat_weight) * alarm
     )
     wanted = 1.0 / (1.0 + np.exp(-per_dyad(params.border_steepness) * wish))
     side = border_side + per_dyad(params.border_adjust_rate) * (wanted - border_side)
