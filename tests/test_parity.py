@@ -95,6 +95,8 @@ def test_state_agents_read_the_world_arrays(pair):
             assert value == world.clashes[0, k, STATES.index(other)]
         for other, value in agent.threat_perception.items():
             assert value == world.securitisation[0, k, STATES.index(other)]
+        for other, value in agent.alarm.items():
+            assert value == world.alarm[0, k, STATES.index(other)]
         assert set(agent.border_openness) == {STATES[j] for j in np.flatnonzero(model.geography.adjacent[k])}
     # Reservoirs: the upstream states hold Toktogul (KGZ) and Nurek (TJK).
     assert states["KGZ"].reservoir_storage_km3 == world.storage_km3[0, 0]

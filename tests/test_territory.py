@@ -3,15 +3,19 @@ incidents and clashes, ripeness, delimitation by difficulty."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import sim
 from sim.inputs.geography import STATES
 from sim.inputs.parameters import Parameters, parameter_specs
 from sim.inputs.randomness import RandomStreams
+from sim.model import dynamics
 from sim.model.rules import economy, subjective, territory
 
 N = len(STATES)
@@ -120,6 +124,59 @@ def test_a_clash_securitises_both_sides_whatever_the_leaders(geo, params):
     assert result[0, KGZ, TJK] == pytest.approx(params.clash_securitisation)
     assert result[0, TJK, KGZ] == pytest.approx(params.clash_securitisation)
     assert result[0, KGZ, UZB] == 0.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(securitisation=matrices, share=matrices, shock=arrays(float, (N,), elements=unit), incidents=counts,
+       clashes=arrays(float, (R, N, N), elements=st.sampled_from([0.0, 1.0])), disposition=rows)
+def test_alarm_is_the_threat_perception_without_the_routine_of_incidents(
+        geo, params, securitisation, share, shock, incidents, clashes, disposition):
+    """Alarm takes the shocks and clashes of ``securitise`` and leaves its incidents out, so it
+    never exceeds the whole perception that started at least as high."""
+    securitisation = securitisation * geo.adjacent
+    previous_alarm = securitisation * share
+    incidents, clashes = _symmetric(incidents), _symmetric(clashes)
+    zeros = np.zeros((R, N, N))
+    alarm = territory.alarm(previous_alarm, shock, clashes, disposition, geo, params)
+    without_incidents = territory.securitise(previous_alarm, shock, zeros, clashes, disposition, geo, params)
+    whole = territory.securitise(securitisation, shock, incidents, clashes, disposition, geo, params)
+    np.testing.assert_allclose(alarm, without_incidents, atol=TOL)
+    assert np.all(alarm <= whole + TOL)
+    assert np.all(alarm[:, ~geo.adjacent] == 0.0)
+
+
+def test_incidents_raise_the_threat_perception_but_not_the_alarm(geo, params):
+    zeros = np.zeros((1, N, N))
+    disposition = np.full((1, N), 0.5)
+    perception = territory.securitise(zeros, np.zeros(N), _pair(20.0), zeros, disposition, geo, params)
+    alarm = territory.alarm(zeros, np.zeros(N), zeros, disposition, geo, params)
+    assert perception[0, KGZ, TJK] > 0.0
+    assert alarm[0, KGZ, TJK] == 0.0
+    clash = territory.alarm(zeros, np.zeros(N), _pair(1.0), disposition, geo, params)
+    assert clash[0, KGZ, TJK] == pytest.approx(params.clash_securitisation)
+    assert clash[0, TJK, KGZ] == pytest.approx(params.clash_securitisation)
+
+
+def test_the_border_decision_weighs_the_alarm_not_the_whole_threat_perception(geo, params):
+    """A world in which routine incidents have securitised every border but nothing alarmed
+    it decides the same border regimes as a world with no threat at all."""
+    model = sim.CentralAsia(scenario="baseline", rng=5)
+    for _ in range(5):
+        model.step()
+    world = model.world
+    calm = dataclasses.replace(world, securitisation=np.zeros_like(world.securitisation),
+                               alarm=np.zeros_like(world.alarm))
+    routine = dataclasses.replace(calm, securitisation=geo.adjacent[None] * 1.0)
+    alarmed = dataclasses.replace(calm, alarm=geo.adjacent[None] * 1.0)
+
+    def sides(state):
+        streams = RandomStreams(np.array([5]))
+        return dynamics.decide(state, model.drivers_now, model.year, model.params, model.geography,
+                               streams).border_side
+
+    np.testing.assert_array_equal(sides(routine), sides(calm))
+    assert np.all(sides(alarmed) <= sides(calm))
+    assert np.any(sides(alarmed) < sides(calm))
 
 
 # ---------------------------------------------------------------------- border regimes

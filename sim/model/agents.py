@@ -118,6 +118,12 @@ class State(mesa.Agent):
         return {k: v for k, v in self._by_partner(self._row("securitisation")).items() if k in self.border_km}
 
     @property
+    def alarm(self) -> dict[str, float]:
+        """Its alarm over each of its borders: the threat perception from security shocks and
+        armed clashes, which closes a border (routine incidents bring only checks and queues)."""
+        return {k: v for k, v in self._by_partner(self._row("alarm")).items() if k in self.border_km}
+
+    @property
     def gdp_busd(self) -> float:
         return float(self._row("gdp_busd"))
 
