@@ -4,6 +4,7 @@ incidents and clashes, ripeness, delimitation by difficulty."""
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -179,21 +180,35 @@ def test_the_border_decision_weighs_the_alarm_not_the_whole_threat_perception(ge
     assert np.any(sides(alarmed) < sides(calm))
 
 
+def test_a_year_of_incidents_without_shocks_or_clashes_leaves_the_alarm_at_zero(geo):
+    """The step itself: last year's incidents securitise the border, they do not alarm it."""
+    model = sim.CentralAsia(scenario="baseline", rng=5)
+    for _ in range(5):
+        model.step()
+    zeros = np.zeros_like(model.world.alarm)
+    world = dataclasses.replace(model.world, securitisation=zeros, alarm=zeros, clashes=zeros, incidents=_pair(20.0))
+    drivers = SimpleNamespace(**{**vars(model.drivers_now),
+                                 "security_shock": np.zeros_like(model.drivers_now.security_shock)})
+    after = dynamics.step(world, drivers, model.year, model.params, model.geography, RandomStreams(np.array([5])))
+    assert after.securitisation[0, KGZ, TJK] > 0.0
+    assert np.all(after.alarm == 0.0)
+
+
 # ---------------------------------------------------------------------- border regimes
 
 
 @settings(max_examples=50, deadline=None)
-@given(border_side=matrices, disposition=rows, trust=matrices, securitisation=matrices, extra=matrices,
+@given(border_side=matrices, disposition=rows, trust=matrices, alarm=matrices, extra=matrices,
        dependence=arrays(float, (R, N, N), elements=st.floats(0.0, 0.2)), draw=matrices)
 def test_border_side_lower_with_more_threat_higher_with_more_trust(
-    geo, params, border_side, disposition, trust, securitisation, extra, dependence, draw
+    geo, params, border_side, disposition, trust, alarm, extra, dependence, draw
 ):
-    def choice(trust, securitisation):
-        return territory.border_side_choice(border_side, disposition, trust, securitisation, dependence, draw, geo,
+    def choice(trust, alarm):
+        return territory.border_side_choice(border_side, disposition, trust, alarm, dependence, draw, geo,
                                             params)
-    base = choice(trust, securitisation)
-    more_threat = choice(trust, np.clip(securitisation + extra, 0, 1))
-    more_trust = choice(np.clip(trust + extra, 0, 1), securitisation)
+    base = choice(trust, alarm)
+    more_threat = choice(trust, np.clip(alarm + extra, 0, 1))
+    more_trust = choice(np.clip(trust + extra, 0, 1), alarm)
     assert np.all(more_threat <= base + TOL)
     assert np.all(more_trust >= base - TOL)
     for side in (base, more_threat, more_trust):
@@ -202,15 +217,15 @@ def test_border_side_lower_with_more_threat_higher_with_more_trust(
 
 
 @settings(max_examples=50, deadline=None)
-@given(border_side=matrices, disposition=rows, trust=matrices, securitisation=matrices, draw=matrices)
-def test_forgiving_never_closes_a_side(geo, params, border_side, disposition, trust, securitisation, draw):
+@given(border_side=matrices, disposition=rows, trust=matrices, alarm=matrices, draw=matrices)
+def test_forgiving_never_closes_a_side(geo, params, border_side, disposition, trust, alarm, draw):
     """Forgiveness answers a closed side as if it were open, never the other way round."""
     dependence = np.zeros((R, N, N))
-    forgiving = territory.border_side_choice(border_side, disposition, trust, securitisation, dependence,
+    forgiving = territory.border_side_choice(border_side, disposition, trust, alarm, dependence,
                                              np.zeros((R, N, N)), geo, params)
-    strict = territory.border_side_choice(border_side, disposition, trust, securitisation, dependence,
+    strict = territory.border_side_choice(border_side, disposition, trust, alarm, dependence,
                                           np.ones((R, N, N)), geo, params)
-    drawn = territory.border_side_choice(border_side, disposition, trust, securitisation, dependence, draw, geo,
+    drawn = territory.border_side_choice(border_side, disposition, trust, alarm, dependence, draw, geo,
                                          params)
     assert np.all(forgiving >= drawn - TOL) and np.all(drawn >= strict - TOL)
 
@@ -247,10 +262,10 @@ def test_generous_tit_for_tat_reopens_a_closure_that_only_reciprocity_keeps(geo)
 def test_closed_leader_with_a_high_threat_perception_closes(geo):
     params = Parameters(BORDER)
     side = geo.adjacent[None] * 1.0
-    securitisation = geo.adjacent[None] * 1.0
+    alarm = geo.adjacent[None] * 1.0
     trust = np.full((1, N, N), 0.3)
     for _ in range(10):
-        side = territory.border_side_choice(side, np.full((1, N), 0.2), trust, securitisation, np.zeros((1, N, N)),
+        side = territory.border_side_choice(side, np.full((1, N), 0.2), trust, alarm, np.zeros((1, N, N)),
                                             NEVER, geo, params)
     assert side[0, UZB, KGZ] < 0.2
 
@@ -261,7 +276,7 @@ def test_a_heavier_leader_weight_lets_one_side_close_alone(geo):
     stays clearly more open (the closure 'on Tashkent's initiative', Usenov 2024)."""
     disposition = np.full((1, N), 0.5)
     disposition[0, KGZ], disposition[0, UZB] = 0.55, 0.40
-    securitisation = geo.adjacent[None] * 0.3
+    alarm = geo.adjacent[None] * 0.3
     trust = np.full((1, N, N), 0.3)
     gaps = {}
     for weight in (1.0, 4.5):
@@ -269,7 +284,7 @@ def test_a_heavier_leader_weight_lets_one_side_close_alone(geo):
                              "border_steepness": 5.0})
         side = geo.adjacent[None] * 1.0
         for _ in range(20):
-            side = territory.border_side_choice(side, disposition, trust, securitisation, np.zeros((1, N, N)), NEVER,
+            side = territory.border_side_choice(side, disposition, trust, alarm, np.zeros((1, N, N)), NEVER,
                                                 geo, params)
         gaps[weight] = side[0, KGZ, UZB] - side[0, UZB, KGZ]
         if weight > 1.0:
@@ -278,9 +293,9 @@ def test_a_heavier_leader_weight_lets_one_side_close_alone(geo):
     assert gaps[4.5] > gaps[1.0] + 0.15
 
 
-def test_one_side_closes_when_its_leader_and_threat_perception_want_it(geo):
+def test_one_side_closes_when_its_leader_and_alarm_want_it(geo):
     """A shock in KGZ (2010) seen by a closed UZB leader and an open KGZ leader: the same
-    parameters for both, yet only UZB's side shuts, because its own perception is higher."""
+    parameters for both, yet only UZB's side shuts, because its own alarm is higher."""
     params = Parameters({**BORDER, "border_leader_weight": 3.0, "securitisation_from_shock": 0.7,
                          "securitisation_decay": 0.1})
     disposition = np.full((1, N), 0.5)
@@ -290,34 +305,36 @@ def test_one_side_closes_when_its_leader_and_threat_perception_want_it(geo):
     trust = np.full((1, N, N), 0.4)
     zeros = np.zeros((1, N, N))
     side = geo.adjacent[None] * 1.0
-    securitisation = zeros.copy()
+    alarm = zeros.copy()
     for _ in range(3):
-        securitisation = territory.securitise(securitisation, shock, zeros, zeros, disposition, geo, params)
-        side = territory.border_side_choice(side, disposition, trust, securitisation, zeros, NEVER, geo, params)
+        alarm = territory.alarm(alarm, shock, zeros, disposition, geo, params)
+        side = territory.border_side_choice(side, disposition, trust, alarm, zeros, NEVER, geo, params)
     assert side[0, UZB, KGZ] < 0.2
     assert side[0, KGZ, UZB] > 0.6
 
 
 def test_a_border_stays_passable_through_years_of_incidents_and_closes_after_a_clash(geo):
     """Incidents bring checks and queues, not closure; an armed clash closes the border."""
-    params = Parameters({**BORDER, "incident_securitisation": 0.2, "clash_securitisation": 0.8,
+    params = Parameters({**BORDER, "incident_securitisation": 0.5, "clash_securitisation": 0.8,
                          "securitisation_decay": 0.15, "queue_friction": 0.35})
-    disposition = np.full((1, N), 0.6)
+    disposition = np.full((1, N), 0.4)
     trust = np.full((1, N, N), 0.4)
     zeros = np.zeros((1, N, N))
     incidents = _pair(20.0)
     side = geo.adjacent[None] * 1.0
-    securitisation = zeros.copy()
+    securitisation, alarm = zeros.copy(), zeros.copy()
     for _ in range(10):
         securitisation = territory.securitise(securitisation, np.zeros(N), incidents, zeros, disposition, geo, params)
-        side = territory.border_side_choice(side, disposition, trust, securitisation, zeros, NEVER, geo, params)
+        alarm = territory.alarm(alarm, np.zeros(N), zeros, disposition, geo, params)
+        side = territory.border_side_choice(side, disposition, trust, alarm, zeros, NEVER, geo, params)
     queues = economy.border_queues(territory.mutual(securitisation), trust, params)
     calm_queues = economy.border_queues(zeros, trust, params)
+    assert securitisation[0, KGZ, TJK] > 0.5
     assert min(side[0, KGZ, TJK], side[0, TJK, KGZ]) > 0.8
     assert queues[0, KGZ, TJK] > calm_queues[0, KGZ, TJK]
-    securitisation = territory.securitise(securitisation, np.zeros(N), incidents, _pair(1.0), disposition, geo, params)
+    alarm = territory.alarm(alarm, np.zeros(N), _pair(1.0), disposition, geo, params)
     for _ in range(3):
-        side = territory.border_side_choice(side, disposition, trust, securitisation, zeros, NEVER, geo, params)
+        side = territory.border_side_choice(side, disposition, trust, alarm, zeros, NEVER, geo, params)
     assert max(side[0, KGZ, TJK], side[0, TJK, KGZ]) < 0.2
 
 
@@ -328,13 +345,13 @@ def test_a_more_open_side_last_year_is_not_less_open_this_year(geo):
     params = Parameters({"border_reciprocity": 3.0, "border_steepness": 30.0, "border_adjust_rate": 0.74})
     disposition = np.full((1, N), 0.5)
     trust = np.full((1, N, N), 0.5)
-    securitisation = np.zeros((1, N, N))
+    alarm = np.zeros((1, N, N))
     neighbour_closed = geo.adjacent[None] * 0.1
     after = {}
     for own in (0.2, 0.9):
         side = neighbour_closed.copy()
         side[0, KGZ, UZB] = own
-        after[own] = territory.border_side_choice(side, disposition, trust, securitisation, np.zeros((1, N, N)),
+        after[own] = territory.border_side_choice(side, disposition, trust, alarm, np.zeros((1, N, N)),
                                                   NEVER, geo, params)[0, KGZ, UZB]
     assert after[0.9] >= after[0.2]
 

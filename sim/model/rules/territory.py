@@ -3,8 +3,9 @@
 Usenov (2024) dates the territorial factor to 1999-2000: armed incursions from Afghanistan
 into KGZ through TJK securitised the borders, delimitation began, and with it disputes over
 land, water and energy facilities. A state closes its side of a border when its leader
-and its threat perception want it (the UZB-KGZ border, 2010-2017, "on Tashkent's
-initiative"); otherwise it keeps it passable with checks and queues. Undelimited, densely
+and its alarm (security shocks, armed clashes) want it (the UZB-KGZ border, 2010-2017, "on
+Tashkent's initiative"); otherwise it keeps it passable, and routine incidents bring only
+checks and queues. Undelimited, densely
 settled stretches (the Fergana valley and its enclaves) give frequent low-level incidents
 and, rarely, armed clashes, as on the KGZ-TJK border in 2021 and 2022. Treaties settled the
 easy stretches (steppe, desert, mountains) early in the 2000s; the hard remainder
@@ -88,18 +89,15 @@ def alarm(
     Kyrgyzstan after the violence in Osh of June 2010 (Usenov 2024). It relaxes at the same
     ``securitisation_decay``.
     """
-    shock = np.maximum(security_shock[:, None], security_shock[None, :])[None]
-    relaxed = previous * (1.0 - per_dyad(params.securitisation_decay))
-    shocked = vigilance(disposition) * per_dyad(params.securitisation_from_shock) * shock
-    armed = per_dyad(params.clash_securitisation) * (clashes > 0)
-    return np.clip(np.maximum(relaxed, np.maximum(shocked, armed)), 0.0, 1.0) * geo.adjacent
+    no_incidents = np.zeros_like(clashes)
+    return securitise(previous, security_shock, no_incidents, clashes, disposition, geo, params)
 
 
 def border_side_choice(
     border_side: np.ndarray,
     disposition: np.ndarray,
     trust: np.ndarray,
-    alarm: np.ndarray,
+    own_alarm: np.ndarray,
     trade_dependence: np.ndarray,
     forgiveness_draw: np.ndarray,
     geo: Geography,
@@ -118,6 +116,7 @@ def border_side_choice(
     logistic response to that wish at ``border_adjust_rate``.
 
     Args:
+        own_alarm: each state's alarm over each of its borders (R, 5, 5), row = the state.
         forgiveness_draw: uniforms in (0, 1), one per ordered pair (R, 5, 5).
     """
     leader = disposition[:, :, None]  # (R, 5): each run draws its leaders' dispositions
@@ -129,7 +128,7 @@ def border_side_choice(
         + per_dyad(params.border_leader_weight) * (leader - 0.5)
         + (trust - 0.5)
         + trade_dependence
-        - per_dyad(params.border_threat_weight) * alarm
+        - per_dyad(params.border_threat_weight) * own_alarm
     )
     wanted = 1.0 / (1.0 + np.exp(-per_dyad(params.border_steepness) * wish))
     side = border_side + per_dyad(params.border_adjust_rate) * (wanted - border_side)
