@@ -87,15 +87,10 @@ def alarm(
     KGZ-TJK crossings stayed open through 9-32 incidents a year in the 2010s and closed
     after the clashes of 2021 (24.kg, 12 Mar 2025), and Uzbekistan closed its border with
     Kyrgyzstan after the violence in Osh of June 2010 (Usenov 2024). It relaxes at the same
-    ``securitisation_decay``. A shock alarms at its own weight, ``alarm_from_shock``: the
-    incursions of 1999-2000 made the states fix and guard their lines (Kazakhstan's treaties
-    of 2001) without closing every border.
+    ``securitisation_decay``.
     """
-    shock = np.maximum(security_shock[:, None], security_shock[None, :])[None]
-    relaxed = previous * (1.0 - per_dyad(params.securitisation_decay))
-    shocked = vigilance(disposition) * per_dyad(params.alarm_from_shock) * shock
-    armed = per_dyad(params.clash_securitisation) * (clashes > 0)
-    return np.clip(np.maximum(relaxed, np.maximum(shocked, armed)), 0.0, 1.0) * geo.adjacent
+    no_incidents = np.zeros_like(clashes)
+    return securitise(previous, security_shock, no_incidents, clashes, disposition, geo, params)
 
 
 def border_side_choice(
