@@ -158,12 +158,19 @@ def test_incidents_raise_the_threat_perception_but_not_the_alarm(geo, params):
     assert clash[0, TJK, KGZ] == pytest.approx(params.clash_securitisation)
 
 
-def test_the_border_decision_weighs_the_alarm_not_the_whole_threat_perception(geo, params):
-    """A world in which routine incidents have securitised every border but nothing alarmed
-    it decides the same border regimes as a world with no threat at all."""
+@pytest.fixture(scope="module")
+def model_after_five_years():
+    """The baseline Mesa model after five steps (1991-1995): a world with trade, trust and regimes."""
     model = sim.CentralAsia(scenario="baseline", rng=5)
     for _ in range(5):
         model.step()
+    return model
+
+
+def test_the_border_decision_weighs_the_alarm_not_the_whole_threat_perception(geo, model_after_five_years):
+    """A world in which routine incidents have securitised every border but nothing alarmed
+    it decides the same border regimes as a world with no threat at all."""
+    model = model_after_five_years
     world = model.world
     calm = dataclasses.replace(world, securitisation=np.zeros_like(world.securitisation),
                                alarm=np.zeros_like(world.alarm))
@@ -180,11 +187,9 @@ def test_the_border_decision_weighs_the_alarm_not_the_whole_threat_perception(ge
     assert np.any(sides(alarmed) < sides(calm))
 
 
-def test_a_year_of_incidents_without_shocks_or_clashes_leaves_the_alarm_at_zero(geo):
+def test_a_year_of_incidents_without_shocks_or_clashes_leaves_the_alarm_at_zero(geo, model_after_five_years):
     """The step itself: last year's incidents securitise the border, they do not alarm it."""
-    model = sim.CentralAsia(scenario="baseline", rng=5)
-    for _ in range(5):
-        model.step()
+    model = model_after_five_years
     zeros = np.zeros_like(model.world.alarm)
     world = dataclasses.replace(model.world, securitisation=zeros, alarm=zeros, clashes=zeros, incidents=_pair(20.0))
     drivers = SimpleNamespace(**{**vars(model.drivers_now),
